@@ -1,0 +1,29 @@
+"""Template context shared by every page: the left menu and the user's roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from heli.accounts.models import Role
+from heli.accounts.policy import Action, can, scope_of
+from heli.org.models import Unit
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    scope = scope_of(user)
+    labels = dict(Role.choices)
+    return {
+        "committee": getattr(request, "committee", None),
+        "my_roles": [labels[r] for r in Role.values if r in scope.roles],
+        "nav": {
+            "units": can(user, Action.VIEW, Unit),
+            "groups": can(user, Action.VIEW, Unit),
+            "leads": can(user, Action.MANAGE_LEADS, Unit),
+            "import": can(user, Action.IMPORT, Unit),
+        },
+    }

@@ -1,0 +1,126 @@
+"""A small committee with a person in every role, shared by the tests of every area.
+
+Like healthchecks' alice/bob/charlie: every view test also checks who may not.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+from django.contrib.auth.hashers import make_password
+
+from heli.accounts.models import Role, RoleAssignment, User
+from heli.lib.dates import current_year
+from heli.org.models import (
+    Committee,
+    Department,
+    Group,
+    GroupMembership,
+    GroupYear,
+    OrganPartyOrg,
+    Unit,
+)
+
+PASSWORD = "Heli-test-2026!"
+
+
+@dataclass
+class World:
+    committee: Committee
+    other_committee: Committee
+    office: Department  # hosts the joint-meeting office
+    department: Department
+    groups: list[Group]
+    group_years: list[GroupYear]
+    units: list[Unit]  # units[0], units[1] in group 1; units[2], units[3] in group 2
+    other_unit: Unit  # belongs to the other committee
+    users: dict[str, User] = field(default_factory=dict)
+
+    def user(self, name: str) -> User:
+        return self.users[name]
+
+
+@functools.cache
+def password_hash() -> str:
+    """One real hash of PASSWORD, reused: hashing per user would slow every test down."""
+    return make_password(PASSWORD)
+
+
+def make_user(committee: Committee | None, username: str, full_name: str = "", **extra: object) -> User:
+    return User.objects.create(
+        username=username,
+        password=password_hash(),
+        committee=committee,
+        full_name=full_name or username,
+        **extra,
+    )
+
+
+def grant(user: User, role: str, *, department: Department | None = None, unit: Unit | None = None) -> RoleAssignment:
+    assert user.committee is not None
+    return RoleAssignment.objects.create(
+        user=user, committee=user.committee, role=role, department=department, unit=unit
+    )
+
+
+def make_unit(committee: Committee, name: str, sort_order: int = 0) -> Unit:
+    unit = Unit.objects.create(committee=committee, name=name, short_name=name[:6], sort_order=sort_order)
+    OrganPartyOrg.objects.create(committee=committee, unit=unit, name=f"{name}机关党委")
+    return unit
+
+
+def build_world(year: int | None = None) -> World:
+    """Two groups of two units, two departments, and one user for each role.
+
+    Users: ``leader``, ``staff``, ``office``, ``sysadmin``, ``secadmin``, ``auditor``;
+    ``unit0_leadership``, ``unit0_secretary``, ``unit0_staff`` of units[0] (a lead unit),
+    ``unit2_secretary``, ``unit2_staff`` of units[2] (not a lead unit); ``outsider`` of the
+    other committee; ``nobody`` of this committee with no role.
+    """
+    year = year or current_year()
+    committee = Committee.objects.create(name="测试市直机关工委", short_name="测试工委", code="test")
+    other = Committee.objects.create(name="另一区直机关工委", short_name="区工委", code="other")
+    office = Department.objects.create(committee=committee, name="组织部", is_meeting_office=True, sort_order=1)
+    department = Department.objects.create(committee=committee, name="宣传部", sort_order=2)
+    groups = [
+        Group.objects.create(committee=committee, number=1, name="第一组"),
+        Group.objects.create(committee=committee, number=2, name="第二组"),
+    ]
+    units = [make_unit(committee, f"测试单位{i}", i) for i in range(4)]
+    other_unit = make_unit(other, "外区单位", 0)
+    group_years = []
+    for n, group in enumerate(groups):
+        gy = GroupYear.objects.create(committee=committee, group=group, year=year)
+        group_years.append(gy)
+        for i, unit in enumerate(units[2 * n : 2 * n + 2]):
+            GroupMembership.objects.create(
+                committee=committee, group_year=gy, unit=unit, year=year, is_lead=(n == 0 and i == 0)
+            )
+    world = World(committee, other, office, department, groups, group_years, units, other_unit)
+    u = world.users
+    u["leader"] = make_user(committee, "leader", "李领导")
+    grant(u["leader"], Role.COMMITTEE_LEADER)
+    group_years[0].liaison_leader = u["leader"]
+    group_years[0].save(update_fields=["liaison_leader"])
+    u["staff"] = make_user(committee, "staff", "王处员")
+    grant(u["staff"], Role.COMMITTEE_STAFF, department=department)
+    u["office"] = make_user(committee, "office", "赵办公室")
+    grant(u["office"], Role.COMMITTEE_STAFF, department=office)
+    grant(u["office"], Role.MEETING_OFFICE)
+    for role in (Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR):
+        u[role.value] = make_user(committee, role.value, role.label)
+        grant(u[role.value], role)
+    for index, roles in ((0, ("leadership", "secretary", "staff")), (2, ("secretary", "staff"))):
+        for r in roles:
+            name = f"unit{index}_{r}"
+            u[name] = make_user(committee, name, name)
+            grant(u[name], f"unit_{r}", unit=units[index])
+    for index in (0, 2):
+        org = units[index].organ_party_org
+        org.secretary = u[f"unit{index}_secretary"]
+        org.save(update_fields=["secretary"])
+    u["outsider"] = make_user(other, "outsider", "外区人员")
+    grant(u["outsider"], Role.COMMITTEE_LEADER)
+    u["nobody"] = make_user(committee, "nobody", "无角色")
+    return world

@@ -1,0 +1,12 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from heli.accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("heli.accounts.urls")),
+    path("org/", include("heli.org.urls")),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+]

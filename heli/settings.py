@@ -135,7 +135,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# Production collects the assets into STATIC_ROOT; elsewhere WhiteNoise serves them
+# straight from the apps' static folders.
+STATIC_ROOT = os.getenv("STATIC_ROOT") or None
+WHITENOISE_USE_FINDERS = STATIC_ROOT is None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

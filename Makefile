@@ -44,7 +44,7 @@ test: $(VENV)/.test-installed system-packages lint
 
 # Extract the interface strings into the catalogues and compile them (needs GNU gettext).
 messages: $(VENV)/.test-installed
-	cd heli && ../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete --no-location
+	$(MANAGE) makemessages -l zh_Hans --no-obsolete --no-location --ignore=.venv --ignore=var
 	$(BIN)/python -m heli.lib.catalogs --compile
 
 bench: $(VENV)/.test-installed

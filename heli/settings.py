@@ -135,6 +135,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "heli" / "static"]
 # Production collects the assets into STATIC_ROOT; elsewhere WhiteNoise serves them
 # straight from the apps' static folders.
 STATIC_ROOT = os.getenv("STATIC_ROOT") or None

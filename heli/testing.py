@@ -124,3 +124,62 @@ def build_world(year: int | None = None) -> World:
     grant(u["outsider"], Role.COMMITTEE_LEADER)
     u["nobody"] = make_user(committee, "nobody", "无角色")
     return world
+
+
+def build_sized_committee(n_units: int, year: int | None = None, groups: int = 8) -> Committee:
+    """A committee of ``n_units`` units in ``groups`` groups, made with bulk inserts.
+
+    Every unit has its organ party organisation, a secretary and a staff member, and
+    belongs to a group this year; each group has two lead units. Used by query-count
+    tests and benchmarks at two data sizes.
+    """
+    year = year or current_year()
+    code = f"sized{n_units}"
+    committee = Committee.objects.create(name=f"规模测试工委{n_units}", short_name="规模工委", code=code)
+    Department.objects.create(committee=committee, name="组织部", is_meeting_office=True)
+    group_objs = Group.objects.bulk_create(
+        Group(committee=committee, number=i + 1, name=f"第{i + 1}组") for i in range(groups)
+    )
+    group_years = GroupYear.objects.bulk_create(
+        GroupYear(committee=committee, group=g, year=year, leads_status=GroupYear.LeadsStatus.CONFIRMED)
+        for g in group_objs
+    )
+    units = Unit.objects.bulk_create(
+        Unit(committee=committee, name=f"单位{i:05d}", short_name=f"单位{i}", sort_order=i)
+        for i in range(n_units)
+    )
+    users = User.objects.bulk_create(
+        User(
+            committee=committee,
+            username=f"{code}_{i}_{kind}",
+            full_name=f"人员{i}{kind}",
+            password=password_hash(),
+        )
+        for i in range(n_units)
+        for kind in ("sec", "staff")
+    )
+    OrganPartyOrg.objects.bulk_create(
+        OrganPartyOrg(committee=committee, unit=u, name=f"{u.name}机关党委", secretary=users[2 * i])
+        for i, u in enumerate(units)
+    )
+    RoleAssignment.objects.bulk_create(
+        RoleAssignment(committee=committee, user=users[2 * i + k], role=role, unit=u)
+        for i, u in enumerate(units)
+        for k, role in ((0, Role.UNIT_SECRETARY), (1, Role.UNIT_STAFF))
+    )
+    per_group: dict[int, int] = {}
+    memberships = []
+    for i, unit in enumerate(units):
+        g = i % groups
+        per_group[g] = per_group.get(g, 0) + 1
+        memberships.append(
+            GroupMembership(
+                committee=committee,
+                group_year=group_years[g],
+                unit=unit,
+                year=year,
+                is_lead=per_group[g] <= 2,
+            )
+        )
+    GroupMembership.objects.bulk_create(memberships)
+    return committee

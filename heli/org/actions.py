@@ -34,23 +34,24 @@ def lead_history(committee: Committee, before_year: int) -> dict[int, list[set[i
     return {g: [years[y] for y in sorted(years)] for g, years in by_group.items()}
 
 
-def _carried_members(previous: GroupYear | None) -> list[Unit]:
-    """Last year's members, with merged units replaced by their active successors."""
+def _carried_members(previous: GroupYear | None) -> tuple[list[Unit], list[Unit]]:
+    """Last year's members that stay, and the successors of those that were merged."""
     if previous is None:
-        return []
-    members: list[Unit] = []
-    seen: set[int] = set()
+        return [], []
+    stayed: list[Unit] = []
+    successors: list[Unit] = []
     for membership in previous.memberships.select_related("unit__successor").order_by(
         "unit__sort_order", "unit_id"
     ):
-        unit = membership.unit
+        unit: Unit | None = membership.unit
+        if unit is not None and unit.status == Unit.Status.ACTIVE:
+            stayed.append(unit)
+            continue
         while unit is not None and unit.status == Unit.Status.MERGED:
             unit = unit.successor
-        if unit is None or unit.status != Unit.Status.ACTIVE or unit.pk in seen:
-            continue
-        seen.add(unit.pk)
-        members.append(unit)
-    return members
+        if unit is not None and unit.status == Unit.Status.ACTIVE:
+            successors.append(unit)
+    return stayed, successors
 
 
 @transaction.atomic
@@ -73,26 +74,32 @@ def generate_year(committee: Committee, year: int) -> list[LeadProposal]:
             "unit_id", flat=True
         )
     )
-    proposals = []
-    for group in Group.objects.filter(committee=committee).order_by("number"):
-        previous = (
-            GroupYear.objects.filter(group=group, year__lt=year).order_by("-year").first()
-        )
+    groups = list(Group.objects.filter(committee=committee).order_by("number"))
+    group_years = []
+    carried: dict[int, tuple[list[Unit], list[Unit]]] = {}
+    for group in groups:
+        previous = GroupYear.objects.filter(group=group, year__lt=year).order_by("-year").first()
         group_year, created = GroupYear.objects.get_or_create(
             committee=committee,
             group=group,
             year=year,
             defaults={"liaison_leader": previous.liaison_leader if previous else None},
         )
+        group_years.append(group_year)
         if created:
-            for unit in _carried_members(previous):
+            carried[group_year.pk] = _carried_members(previous)
+    # Units that stay in their group come first; a merged unit's successor joins its
+    # predecessor's group only when it is not in a group of its own this year.
+    for pass_index in (0, 1):
+        for group_year in group_years:
+            for unit in carried.get(group_year.pk, ([], []))[pass_index]:
                 if unit.pk in taken:
                     continue
                 GroupMembership.objects.create(
                     committee=committee, group_year=group_year, unit=unit, year=year
                 )
                 taken.add(unit.pk)
-        proposals.append(propose_leads(group_year, history.get(group.pk, [])))
+    proposals = [propose_leads(gy, history.get(gy.group_id, [])) for gy in group_years]
     return proposals
 
 

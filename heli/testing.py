@@ -47,7 +47,9 @@ def password_hash() -> str:
     return make_password(PASSWORD)
 
 
-def make_user(committee: Committee | None, username: str, full_name: str = "", **extra: object) -> User:
+def make_user(
+    committee: Committee | None, username: str, full_name: str = "", **extra: object
+) -> User:
     return User.objects.create(
         username=username,
         password=password_hash(),
@@ -57,7 +59,9 @@ def make_user(committee: Committee | None, username: str, full_name: str = "", *
     )
 
 
-def grant(user: User, role: str, *, department: Department | None = None, unit: Unit | None = None) -> RoleAssignment:
+def grant(
+    user: User, role: str, *, department: Department | None = None, unit: Unit | None = None
+) -> RoleAssignment:
     assert user.committee is not None
     return RoleAssignment.objects.create(
         user=user, committee=user.committee, role=role, department=department, unit=unit
@@ -65,7 +69,9 @@ def grant(user: User, role: str, *, department: Department | None = None, unit: 
 
 
 def make_unit(committee: Committee, name: str, sort_order: int = 0) -> Unit:
-    unit = Unit.objects.create(committee=committee, name=name, short_name=name[:6], sort_order=sort_order)
+    unit = Unit.objects.create(
+        committee=committee, name=name, short_name=name[:6], sort_order=sort_order
+    )
     OrganPartyOrg.objects.create(committee=committee, unit=unit, name=f"{name}机关党委")
     return unit
 
@@ -79,9 +85,13 @@ def build_world(year: int | None = None) -> World:
     other committee; ``nobody`` of this committee with no role.
     """
     year = year or current_year()
-    committee = Committee.objects.create(name="测试市直机关工委", short_name="测试工委", code="test")
+    committee = Committee.objects.create(
+        name="测试市直机关工委", short_name="测试工委", code="test"
+    )
     other = Committee.objects.create(name="另一区直机关工委", short_name="区工委", code="other")
-    office = Department.objects.create(committee=committee, name="组织部", is_meeting_office=True, sort_order=1)
+    office = Department.objects.create(
+        committee=committee, name="组织部", is_meeting_office=True, sort_order=1
+    )
     department = Department.objects.create(committee=committee, name="宣传部", sort_order=2)
     groups = [
         Group.objects.create(committee=committee, number=1, name="第一组"),
@@ -95,7 +105,11 @@ def build_world(year: int | None = None) -> World:
         group_years.append(gy)
         for i, unit in enumerate(units[2 * n : 2 * n + 2]):
             GroupMembership.objects.create(
-                committee=committee, group_year=gy, unit=unit, year=year, is_lead=(n == 0 and i == 0)
+                committee=committee,
+                group_year=gy,
+                unit=unit,
+                year=year,
+                is_lead=(n == 0 and i == 0),
             )
     world = World(committee, other, office, department, groups, group_years, units, other_unit)
     u = world.users
@@ -109,7 +123,7 @@ def build_world(year: int | None = None) -> World:
     grant(u["office"], Role.COMMITTEE_STAFF, department=office)
     grant(u["office"], Role.MEETING_OFFICE)
     for role in (Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR):
-        u[role.value] = make_user(committee, role.value, role.label)
+        u[role.value] = make_user(committee, role.value, str(role.label))
         grant(u[role.value], role)
     for index, roles in ((0, ("leadership", "secretary", "staff")), (2, ("secretary", "staff"))):
         for r in roles:
@@ -135,13 +149,17 @@ def build_sized_committee(n_units: int, year: int | None = None, groups: int = 8
     """
     year = year or current_year()
     code = f"sized{n_units}"
-    committee = Committee.objects.create(name=f"规模测试工委{n_units}", short_name="规模工委", code=code)
+    committee = Committee.objects.create(
+        name=f"规模测试工委{n_units}", short_name="规模工委", code=code
+    )
     Department.objects.create(committee=committee, name="组织部", is_meeting_office=True)
     group_objs = Group.objects.bulk_create(
         Group(committee=committee, number=i + 1, name=f"第{i + 1}组") for i in range(groups)
     )
     group_years = GroupYear.objects.bulk_create(
-        GroupYear(committee=committee, group=g, year=year, leads_status=GroupYear.LeadsStatus.CONFIRMED)
+        GroupYear(
+            committee=committee, group=g, year=year, leads_status=GroupYear.LeadsStatus.CONFIRMED
+        )
         for g in group_objs
     )
     units = Unit.objects.bulk_create(

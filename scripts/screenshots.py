@@ -12,11 +12,24 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SIZES = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 DEFAULT_PAGES = {
-    "office": ["/", "/org/units/", "/org/units/?q=交通", "/org/groups/", "/org/leads/", "/org/import/"],
+    "office": [
+        "/",
+        "/org/units/",
+        "/org/units/?q=交通",
+        "/org/groups/",
+        "/org/leads/",
+        "/org/import/",
+    ],
     "admin": ["/", "/org/units/", "/org/import/"],
     "leader": ["/"],
     "secretary": ["/", "/org/units/", "/org/groups/"],
@@ -42,7 +55,9 @@ def main() -> None:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         for size, viewport in SIZES.items():
             for user, paths in pages.items():
-                context = browser.new_context(viewport=viewport, locale="zh-CN", is_mobile=size == "phone")
+                context = browser.new_context(
+                    viewport=viewport, locale="zh-CN", is_mobile=size == "phone"
+                )
                 page = context.new_page()
                 page.goto(f"{args.base}/accounts/login/")
                 if size == "desktop" and user == next(iter(pages)):
@@ -54,7 +69,10 @@ def main() -> None:
                 for path in paths:
                     page.goto(f"{args.base}{path}")
                     page.wait_for_load_state("networkidle")
-                    name = path.strip("/").replace("/", "_").replace("?", "_").replace("=", "-") or "home"
+                    name = (
+                        path.strip("/").replace("/", "_").replace("?", "_").replace("=", "-")
+                        or "home"
+                    )
                     page.screenshot(path=str(out / f"{size}-{user}-{name}.png"), full_page=True)
                 context.close()
         browser.close()

@@ -44,7 +44,7 @@ class User(AbstractUser):
     title = models.CharField(_("job title"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["id"]
@@ -98,7 +98,11 @@ class RoleAssignment(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(role__in=sorted(COMMITTEE_SCOPED), department__isnull=True, unit__isnull=True)
-                    | Q(role__in=sorted(DEPARTMENT_SCOPED), department__isnull=False, unit__isnull=True)
+                    | Q(
+                        role__in=sorted(DEPARTMENT_SCOPED),
+                        department__isnull=False,
+                        unit__isnull=True,
+                    )
                     | Q(role__in=sorted(UNIT_SCOPED), department__isnull=True, unit__isnull=False)
                 ),
                 name="accounts_role_scope_matches_role",

@@ -6,13 +6,14 @@ from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.db.models import Count, Prefetch, prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from heli.accounts.models import Role, RoleAssignment, User
 from heli.accounts.policy import Action, can, scope_of, visible
 from heli.lib.dates import current_year
+from heli.lib.http import AuthedRequest
 from heli.org.models import GroupMembership, GroupYear, Unit
 from heli.org.views import group_counts
 
@@ -27,7 +28,7 @@ class LogoutView(auth_views.LogoutView):
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """One page per role: what this person works on, at a glance."""
     user = request.user
     scope = scope_of(user)
@@ -45,7 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if scope.has(Role.MEETING_OFFICE):
         context["next_year"] = year + 1
         context["next_year_status"] = list(
-            GroupYear.objects.filter(committee_id=scope.committee_id, year=year + 1)
+            GroupYear.objects.filter(committee=request.committee, year=year + 1)
             .values("leads_status")
             .annotate(n=Count("id"))
             .order_by("leads_status")

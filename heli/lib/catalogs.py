@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-import polib
+import polib  # type: ignore[import-untyped]
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 COMPLETE_LANGUAGES = ("zh_Hans",)

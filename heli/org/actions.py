@@ -105,7 +105,9 @@ def generate_year(committee: Committee, year: int) -> list[LeadProposal]:
 
 def propose_leads(group_year: GroupYear, history: list[set[int]]) -> LeadProposal:
     """Set the rotation's lead units on a group year that is not confirmed yet."""
-    memberships = list(group_year.memberships.select_related("unit").order_by("unit__sort_order", "unit_id"))
+    memberships = list(
+        group_year.memberships.select_related("unit").order_by("unit__sort_order", "unit_id")
+    )
     members = [m.unit_id for m in memberships]
     leads = set(next_leads(members, history, group_year.committee.leads_per_group))
     group_year.lead_overrides.all().delete()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -27,12 +27,10 @@ class UnitFilterForm(forms.Form):
 
     def __init__(self, *args: Any, groups: list[Group], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        group_field = self.fields["group"]
-        assert isinstance(group_field, forms.ModelChoiceField)
+        group_field = cast(forms.ModelChoiceField, self.fields["group"])
         group_field.queryset = Group.objects.filter(pk__in=[g.pk for g in groups])
         group_field.empty_label = _("All groups")
-        status_field = self.fields["status"]
-        assert isinstance(status_field, forms.ChoiceField)
+        status_field = cast(forms.ChoiceField, self.fields["status"])
         status_field.choices = [("", _("All statuses")), *Unit.Status.choices]
 
 
@@ -75,14 +73,16 @@ class LeadOverrideForm(forms.Form):
         members = getattr(group_year, "members", None)
         if members is None:
             members = list(group_year.memberships.select_related("unit"))
-        replaced = self.fields["replaced"]
-        chosen = self.fields["chosen"]
-        assert isinstance(replaced, forms.ModelChoiceField)
-        assert isinstance(chosen, forms.ModelChoiceField)
+        replaced = cast(forms.ModelChoiceField, self.fields["replaced"])
+        chosen = cast(forms.ModelChoiceField, self.fields["chosen"])
         lead_ids = [m.unit_id for m in members if m.is_lead]
         other_ids = [m.unit_id for m in members if not m.is_lead]
         replaced.queryset = Unit.objects.filter(pk__in=lead_ids).order_by("sort_order", "id")
         chosen.queryset = Unit.objects.filter(pk__in=other_ids).order_by("sort_order", "id")
         # Render choices without a query per form: the members are already loaded.
-        replaced.choices = [("", "---------")] + [(m.unit_id, m.unit.name) for m in members if m.is_lead]
-        chosen.choices = [("", "---------")] + [(m.unit_id, m.unit.name) for m in members if not m.is_lead]
+        replaced.choices = [("", "---------")] + [
+            (m.unit_id, m.unit.name) for m in members if m.is_lead
+        ]
+        chosen.choices = [("", "---------")] + [
+            (m.unit_id, m.unit.name) for m in members if not m.is_lead
+        ]

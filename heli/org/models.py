@@ -57,7 +57,9 @@ class Department(TenantModel):
         verbose_name_plural = _("departments")
         ordering = ["sort_order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["committee", "name"], name="org_department_unique_name"),
+            models.UniqueConstraint(
+                fields=["committee", "name"], name="org_department_unique_name"
+            ),
             models.UniqueConstraint(
                 fields=["committee"],
                 condition=Q(is_meeting_office=True),
@@ -85,7 +87,10 @@ class Unit(TenantModel):
     short_name = models.CharField(_("short name"), max_length=50, blank=True)
     code = models.CharField(_("code"), max_length=30, blank=True)
     leading_body = models.CharField(
-        _("leading body"), max_length=20, choices=LeadingBody.choices, default=LeadingBody.PARTY_GROUP
+        _("leading body"),
+        max_length=20,
+        choices=LeadingBody.choices,
+        default=LeadingBody.PARTY_GROUP,
     )
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE
@@ -238,7 +243,10 @@ class GroupMembership(TenantModel):
     """A unit's membership of a group in one year; a unit belongs to one group a year."""
 
     group_year = models.ForeignKey(
-        GroupYear, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("group year")
+        GroupYear,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("group year"),
     )
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("unit")
@@ -265,7 +273,10 @@ class LeadOverride(TenantModel):
     """A recorded manual change to the lead units the rotation proposed for a group year."""
 
     group_year = models.ForeignKey(
-        GroupYear, on_delete=models.CASCADE, related_name="lead_overrides", verbose_name=_("group year")
+        GroupYear,
+        on_delete=models.CASCADE,
+        related_name="lead_overrides",
+        verbose_name=_("group year"),
     )
     replaced_unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("replaced lead unit")
@@ -284,7 +295,9 @@ class LeadOverride(TenantModel):
         verbose_name_plural = _("lead overrides")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=~Q(reason=""), name="org_leadoverride_reason_required"),
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="org_leadoverride_reason_required"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from heli.accounts.models import RoleAssignment
 from heli.accounts.policy import Action, can, visible
 from heli.lib.dates import current_year
+from heli.lib.http import AuthedRequest
 from heli.org import actions
 from heli.org.access import get_group_for_user, get_group_year_for_user, get_unit_for_user
 from heli.org.forms import LeadOverrideForm, UnitFilterForm, YearForm
@@ -40,7 +41,7 @@ def _memberships_of_year(year: int) -> Prefetch:
 
 
 @require_GET
-def unit_list(request: HttpRequest) -> HttpResponse:
+def unit_list(request: AuthedRequest) -> HttpResponse:
     if not can(request.user, Action.VIEW, Unit):
         raise Http404
     year = current_year()
@@ -76,7 +77,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     access = get_unit_for_user(request.user, pk)
     unit = access.obj
     memberships = (
@@ -102,7 +103,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "org/unit_detail.html", context)
 
 
-def _group_years(request: HttpRequest, year: int) -> list[GroupYear]:
+def _group_years(request: AuthedRequest, year: int) -> list[GroupYear]:
     members = GroupMembership.objects.select_related("unit").order_by(
         "-is_lead", "unit__sort_order", "unit_id"
     )
@@ -116,7 +117,7 @@ def _group_years(request: HttpRequest, year: int) -> list[GroupYear]:
 
 
 @require_GET
-def group_list(request: HttpRequest) -> HttpResponse:
+def group_list(request: AuthedRequest) -> HttpResponse:
     if not can(request.user, Action.VIEW, Group):
         raise Http404
     years = sorted(
@@ -130,13 +131,13 @@ def group_list(request: HttpRequest) -> HttpResponse:
         "year": year,
         "years": years,
         "group_years": group_years,
-        "unit_count": sum(len(gy.members) for gy in group_years),  # type: ignore[attr-defined]
+        "unit_count": sum(len(gy.members) for gy in group_years),  # type: ignore[attr-defined,misc]
     }
     return render(request, "org/group_list.html", context)
 
 
 @require_GET
-def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def group_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     access = get_group_for_user(request.user, pk)
     group = access.obj
     members = GroupMembership.objects.select_related("unit").order_by(
@@ -167,15 +168,15 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Lead-unit rotation (the joint-meeting office) -------------------------------------
 
 
-def _require_manage_leads(request: HttpRequest) -> None:
+def _require_manage_leads(request: AuthedRequest) -> None:
     if not can(request.user, Action.MANAGE_LEADS, GroupYear):
         raise Http404
 
 
 @require_GET
-def leads(request: HttpRequest) -> HttpResponse:
+def leads(request: AuthedRequest) -> HttpResponse:
     _require_manage_leads(request)
-    committee = request.committee  # type: ignore[attr-defined]
+    committee = request.committee
     years = sorted(
         set(GroupYear.objects.filter(committee=committee).values_list("year", flat=True))
         | {current_year(), current_year() + 1},
@@ -196,10 +197,9 @@ def leads(request: HttpRequest) -> HttpResponse:
                 "form": LeadOverrideForm(group_year=gy, prefix=f"gy{gy.pk}"),
             }
         )
-    overrides_list = (
-        LeadOverride.objects.filter(committee=committee, group_year__year=year)
-        .select_related("group_year__group", "replaced_unit", "chosen_unit", "created_by")
-    )
+    overrides_list = LeadOverride.objects.filter(
+        committee=committee, group_year__year=year
+    ).select_related("group_year__group", "replaced_unit", "chosen_unit", "created_by")
     proposed = any(gy.leads_status == GroupYear.LeadsStatus.PROPOSED for gy in group_years)
     context = {
         "form": form,
@@ -209,7 +209,9 @@ def leads(request: HttpRequest) -> HttpResponse:
         "has_proposal": proposed,
         "all_confirmed": bool(group_years) and not proposed,
         "has_year": bool(group_years),
-        "previous_year_exists": GroupYear.objects.filter(committee=committee, year=year - 1).exists(),
+        "previous_year_exists": GroupYear.objects.filter(
+            committee=committee, year=year - 1
+        ).exists(),
     }
     return render(request, "org/leads.html", context)
 
@@ -219,14 +221,14 @@ def _leads_url(year: int) -> str:
 
 
 @require_POST
-def leads_generate(request: HttpRequest) -> HttpResponse:
+def leads_generate(request: AuthedRequest) -> HttpResponse:
     _require_manage_leads(request)
     form = YearForm(request.POST, years=None)
     if not form.is_valid():
         messages.error(request, _("Choose a valid year between 2000 and 2100."))
         return redirect("org:leads")
     year = form.cleaned_data["year"]
-    committee = request.committee  # type: ignore[attr-defined]
+    committee = request.committee
     try:
         proposals = actions.generate_year(committee, year)
     except ValidationError as error:
@@ -244,7 +246,7 @@ def leads_generate(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def leads_override(request: HttpRequest, pk: int) -> HttpResponse:
+def leads_override(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_manage_leads(request)
     group_year = get_group_year_for_user(request.user, pk).obj
     form = LeadOverrideForm(request.POST, group_year=group_year, prefix=f"gy{group_year.pk}")
@@ -255,7 +257,7 @@ def leads_override(request: HttpRequest, pk: int) -> HttpResponse:
                 form.cleaned_data["replaced"],
                 form.cleaned_data["chosen"],
                 form.cleaned_data["reason"],
-                request.user,  # type: ignore[arg-type]
+                request.user,
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -275,14 +277,14 @@ def leads_override(request: HttpRequest, pk: int) -> HttpResponse:
             _("%(group)s: the lead unit was not changed. %(errors)s")
             % {
                 "group": group_year.group,
-                "errors": " ".join(e for errors in form.errors.values() for e in errors),
+                "errors": " ".join(str(e) for errors in form.errors.values() for e in errors),
             },
         )
     return redirect(_leads_url(group_year.year))
 
 
 @require_POST
-def leads_confirm(request: HttpRequest) -> HttpResponse:
+def leads_confirm(request: AuthedRequest) -> HttpResponse:
     _require_manage_leads(request)
     form = YearForm(request.POST, years=None)
     if not form.is_valid():
@@ -290,7 +292,7 @@ def leads_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("org:leads")
     year = form.cleaned_data["year"]
     try:
-        count = actions.confirm_leads(request.committee, year, request.user)  # type: ignore[attr-defined]
+        count = actions.confirm_leads(request.committee, year, request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

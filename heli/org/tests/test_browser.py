@@ -20,7 +20,9 @@ def login(page: Any, live_server: Any, username: str) -> None:
     page.wait_for_url(f"{live_server.url}/")
 
 
-def test_meeting_office_walks_the_organisation_pages(page: Any, live_server: Any, world: World) -> None:
+def test_meeting_office_walks_the_organisation_pages(
+    page: Any, live_server: Any, world: World
+) -> None:
     page.goto(f"{live_server.url}/org/units/")
     # Anonymous visitors are sent to sign in first.
     assert "/accounts/login/" in page.url
@@ -53,7 +55,9 @@ def test_meeting_office_walks_the_organisation_pages(page: Any, live_server: Any
 
 
 def test_phone_width_folds_the_menu(browser: Any, live_server: Any, world: World) -> None:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True)
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True
+    )
     page = context.new_page()
     login(page, live_server, "unit0_secretary")
     menu_link = page.locator("#sidebar").get_by_role("link", name="单位", exact=True)

@@ -33,7 +33,9 @@ def test_generate_carries_members_over_and_proposes_rotation_leads(world: World)
     proposals = actions.generate_year(world.committee, year + 1)
     assert len(proposals) == 2
     group_year = GroupYear.objects.get(group=world.groups[0], year=year + 1)
-    members = list(group_year.memberships.order_by("unit__sort_order").values_list("unit_id", flat=True))
+    members = list(
+        group_year.memberships.order_by("unit__sort_order").values_list("unit_id", flat=True)
+    )
     assert members == [world.units[0].pk, world.units[1].pk, extra.pk]
     # units[0] led this year: the rotation picks the two that have not led yet.
     assert leads_of(world, year + 1, 0) == {world.units[1].pk, extra.pk}
@@ -53,14 +55,14 @@ def test_generate_replaces_merged_units_by_successor_and_drops_abolished(world: 
     )
     actions.generate_year(world.committee, year + 1)
     group_one = set(
-        GroupMembership.objects.filter(group_year__group=world.groups[0], year=year + 1).values_list(
-            "unit_id", flat=True
-        )
+        GroupMembership.objects.filter(
+            group_year__group=world.groups[0], year=year + 1
+        ).values_list("unit_id", flat=True)
     )
     group_two = set(
-        GroupMembership.objects.filter(group_year__group=world.groups[1], year=year + 1).values_list(
-            "unit_id", flat=True
-        )
+        GroupMembership.objects.filter(
+            group_year__group=world.groups[1], year=year + 1
+        ).values_list("unit_id", flat=True)
     )
     # units[3] is the successor of units[0] but already sits in group two: one group a year.
     assert group_one == {world.units[1].pk}
@@ -72,16 +74,24 @@ def test_override_needs_a_reason_and_is_recorded(world: World) -> None:
     actions.generate_year(world.committee, year + 1)
     group_year = GroupYear.objects.get(group=world.groups[0], year=year + 1)
     extra = make_unit(world.committee, "测试单位9", 9)
-    GroupMembership.objects.create(committee=world.committee, group_year=group_year, unit=extra, year=year + 1)
+    GroupMembership.objects.create(
+        committee=world.committee, group_year=group_year, unit=extra, year=year + 1
+    )
     lead = Unit.objects.get(pk=next(iter(leads_of(world, year + 1, 0))))
     with pytest.raises(ValidationError):
         actions.override_lead(group_year, lead, extra, "   ", world.user("office"))
     assert not LeadOverride.objects.exists()
-    actions.override_lead(group_year, lead, extra, "该单位今年承担全市重点任务", world.user("office"))
+    actions.override_lead(
+        group_year, lead, extra, "该单位今年承担全市重点任务", world.user("office")
+    )
     assert extra.pk in leads_of(world, year + 1, 0)
     assert lead.pk not in leads_of(world, year + 1, 0)
     record = LeadOverride.objects.get()
-    assert (record.replaced_unit, record.chosen_unit, record.created_by) == (lead, extra, world.user("office"))
+    assert (record.replaced_unit, record.chosen_unit, record.created_by) == (
+        lead,
+        extra,
+        world.user("office"),
+    )
 
 
 def test_override_refuses_a_non_member_and_a_unit_already_leading(world: World) -> None:
@@ -133,7 +143,9 @@ def test_meeting_office_walks_the_rotation_screen(client, world: World) -> None:
     assert lead is not None
     # A reason left blank: refused with a message saying what to do, nothing changed.
     other = make_unit(world.committee, "测试单位8", 8)
-    GroupMembership.objects.create(committee=world.committee, group_year=group_year, unit=other, year=year)
+    GroupMembership.objects.create(
+        committee=world.committee, group_year=group_year, unit=other, year=year
+    )
     prefix = f"gy{group_year.pk}"
     response = client.post(
         reverse("org:leads_override", args=[group_year.pk]),
@@ -144,13 +156,19 @@ def test_meeting_office_walks_the_rotation_screen(client, world: World) -> None:
     assert not LeadOverride.objects.exists()
     response = client.post(
         reverse("org:leads_override", args=[group_year.pk]),
-        {f"{prefix}-replaced": lead.unit_id, f"{prefix}-chosen": other.pk, f"{prefix}-reason": "工作需要"},
+        {
+            f"{prefix}-replaced": lead.unit_id,
+            f"{prefix}-chosen": other.pk,
+            f"{prefix}-reason": "工作需要",
+        },
         follow=True,
     )
     assert LeadOverride.objects.get().reason == "工作需要"
     response = client.post(reverse("org:leads_confirm"), {"year": year}, follow=True)
     assert "已确认2个组" in response.content.decode()
-    assert not GroupYear.objects.filter(year=year, leads_status=GroupYear.LeadsStatus.PROPOSED).exists()
+    assert not GroupYear.objects.filter(
+        year=year, leads_status=GroupYear.LeadsStatus.PROPOSED
+    ).exists()
 
 
 def test_bad_year_is_refused_with_a_message(client, world: World) -> None:

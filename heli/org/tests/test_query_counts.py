@@ -33,9 +33,7 @@ def _count_queries(n_units: int, role: str) -> dict[str, int]:
     committee = build_sized_committee(n_units)
     if role == Role.UNIT_SECRETARY:
         # The secretary of the first unit, a lead unit: it sees its group's units too.
-        assignment = RoleAssignment.objects.get(
-            committee=committee, role=role, unit__sort_order=0
-        )
+        assignment = RoleAssignment.objects.get(committee=committee, role=role, unit__sort_order=0)
         user = assignment.user
     else:
         user = make_user(committee, f"{role}_{n_units}")
@@ -59,7 +57,9 @@ def _count_queries(n_units: int, role: str) -> dict[str, int]:
     return counts
 
 
-@pytest.mark.parametrize("role", [Role.MEETING_OFFICE, Role.COMMITTEE_LEADER, Role.SYSADMIN, Role.UNIT_SECRETARY])
+@pytest.mark.parametrize(
+    "role", [Role.MEETING_OFFICE, Role.COMMITTEE_LEADER, Role.SYSADMIN, Role.UNIT_SECRETARY]
+)
 def test_registry_pages_run_a_fixed_number_of_queries(role: str) -> None:
     small = _count_queries(122, role)
     large = _count_queries(1220, role)

@@ -29,7 +29,9 @@ def test_search_by_name_and_short_name(client, world: World) -> None:
 
 def test_filter_by_group_and_status(client, world: World) -> None:
     gone = make_unit(world.committee, "已撤销单位", 10)
-    Unit.objects.filter(pk=gone.pk).update(status=Unit.Status.ABOLISHED, status_date=datetime.date(2019, 1, 1))
+    Unit.objects.filter(pk=gone.pk).update(
+        status=Unit.Status.ABOLISHED, status_date=datetime.date(2019, 1, 1)
+    )
     client.force_login(world.user("leader"))
     by_group = names(client.get(reverse("org:unit_list"), {"group": world.groups[1].pk}))
     assert by_group == ["测试单位2", "测试单位3"]

@@ -1,0 +1,72 @@
+"""``python manage.py load_demo``: load the demonstration committee (示例数据) and show its logins."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from heli.org.demo import DemoConflict, DemoResult, load_demo
+
+
+def _width(text: str) -> int:
+    """Columns the text takes in a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def format_table(header: list[str], rows: list[list[str]]) -> str:
+    """A plain-text table with aligned columns, for the console."""
+    widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    rule = "  ".join("-" * w for w in widths)
+    lines = [
+        "  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+    return "\n".join([lines[0], rule, *lines[1:]])
+
+
+def logins_table(result: DemoResult) -> str:
+    header = ["用户名", "密码", "角色", "范围", "姓名", "职务"]
+    rows = [
+        [
+            login.username,
+            result.password,
+            login.role_label,
+            login.scope_label,
+            login.full_name,
+            login.title,
+        ]
+        for login in result.logins
+    ]
+    return format_table(header, rows)
+
+
+class Command(BaseCommand):
+    help = "载入示例工委（示例数据，非正式名册）并列出示例登录账号；可重复运行。"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        verbose = options["verbosity"] >= 1
+        try:
+            result = load_demo(stdout=self.stdout if verbose else None)
+        except DemoConflict as error:
+            raise CommandError(str(error)) from error
+        if not verbose:
+            return
+        self.stdout.write("")
+        if result.changed:
+            self.stdout.write(self.style.SUCCESS(f"示例数据已载入：{result.committee.name}。"))
+        else:
+            self.stdout.write(self.style.SUCCESS("示例数据已是最新，未作任何修改。"))
+        self.stdout.write("")
+        self.stdout.write("示例登录账号（仅供演示，请勿用于生产环境）：")
+        self.stdout.write(logins_table(result))
+        self.stdout.write("")
+        self.stdout.write(
+            "各单位的机关党委书记和工作人员账号为 u001_secretary、u001_staff……"
+            f"u122_secretary、u122_staff，密码同为 {result.password}。"
+        )

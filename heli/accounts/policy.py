@@ -159,6 +159,32 @@ def _build_scope(user: User) -> Scope:
 # --- Which objects may this user see ------------------------------------------------
 
 
+# Kinds the registry readers see in full; anything not listed here is seen by no one
+# until the policy names it (business records stay closed to the three administrators).
+REGISTRY_MODELS: tuple[type[Model], ...] = (
+    Department,
+    Unit,
+    OrganPartyOrg,
+    Group,
+    GroupYear,
+    GroupMembership,
+    LeadOverride,
+    RoleAssignment,
+    User,
+)
+# Kinds the Excel import writes, and the accounts kind the sysadmin alone imports.
+IMPORTABLE_MODELS: tuple[type[Model], ...] = (
+    Department,
+    Unit,
+    OrganPartyOrg,
+    Group,
+    GroupYear,
+    GroupMembership,
+)
+# Administrators whose accounts the sysadmin may not manage: it could act as them.
+OTHER_ADMINS = (Role.SECADMIN, Role.AUDITOR)
+
+
 def visible(user: Any, model: type[Model]) -> QuerySet[Any]:
     """The objects of ``model`` that ``user`` may see, filtered in the query."""
     s = scope_of(user)
@@ -167,6 +193,8 @@ def visible(user: Any, model: type[Model]) -> QuerySet[Any]:
         return qs.none()
     if model is Committee:
         return qs.filter(pk=s.committee_id)
+    if model not in REGISTRY_MODELS:
+        return qs.none()
     qs = qs.filter(committee_id=s.committee_id)
     if s.reads_registry:
         return qs
@@ -181,9 +209,7 @@ def visible(user: Any, model: type[Model]) -> QuerySet[Any]:
         return qs.filter(pk__in=s.group_ids)
     if model is GroupYear:
         return qs.filter(group_id__in=s.group_ids)
-    if model is GroupMembership:
-        return qs.filter(group_year__group_id__in=s.group_ids)
-    if model is LeadOverride:
+    if model in (GroupMembership, LeadOverride):
         return qs.filter(group_year__group_id__in=s.group_ids)
     if model is Department:
         # Departments supervise the units' work; every member of the committee sees them.
@@ -215,7 +241,7 @@ def can(user: Any, action: Action | str, obj: Any) -> bool:
         return False
     if action is Action.VIEW:
         return visible(user, type(obj)).filter(pk=obj.pk).exists()
-    return _can_change(s, action, obj)
+    return _can_change(s, user, action, obj)
 
 
 def _committee_of(obj: Any) -> int | None:
@@ -226,7 +252,9 @@ def _committee_of(obj: Any) -> int | None:
 
 def _can_on_kind(s: Scope, action: Action, model: type[Model]) -> bool:
     if action is Action.IMPORT:
-        return s.edits_registry
+        if model is User:
+            return s.has(Role.SYSADMIN)
+        return model in IMPORTABLE_MODELS and s.edits_registry
     if action is Action.MANAGE_LEADS:
         return s.has(Role.MEETING_OFFICE)
     if action is Action.MANAGE_ACCOUNTS:
@@ -243,17 +271,18 @@ def _can_on_kind(s: Scope, action: Action, model: type[Model]) -> bool:
         if model is RoleAssignment:
             return s.has(Role.SECADMIN)
     if action is Action.VIEW:
-        return s.reads_registry or bool(s.unit_ids)
+        known = model is Committee or model in REGISTRY_MODELS
+        return known and (s.reads_registry or bool(s.unit_ids))
     return False
 
 
-def _can_change(s: Scope, action: Action, obj: Any) -> bool:
+def _can_change(s: Scope, user: Any, action: Action, obj: Any) -> bool:
     if action is Action.MANAGE_LEADS:
         return isinstance(obj, GroupYear | Group) and s.has(Role.MEETING_OFFICE)
     if action is Action.MANAGE_ACCOUNTS:
-        return isinstance(obj, User) and s.has(Role.SYSADMIN)
+        return isinstance(obj, User) and _sysadmin_may_manage(s, obj)
     if action is Action.MANAGE_ROLES:
-        return isinstance(obj, User | RoleAssignment) and s.has(Role.SECADMIN)
+        return isinstance(obj, User | RoleAssignment) and _secadmin_may_grant(s, user, obj)
     if action is not Action.CHANGE:
         return False
     if isinstance(obj, OrganPartyOrg):
@@ -261,10 +290,23 @@ def _can_change(s: Scope, action: Action, obj: Any) -> bool:
     if isinstance(obj, Unit | Group | GroupYear | Department | Committee):
         return s.edits_registry
     if isinstance(obj, User):
-        return s.has(Role.SYSADMIN)
+        return _sysadmin_may_manage(s, obj)
     if isinstance(obj, RoleAssignment):
-        return s.has(Role.SECADMIN)
+        return _secadmin_may_grant(s, user, obj)
     return False
+
+
+def _sysadmin_may_manage(s: Scope, account: User) -> bool:
+    """The sysadmin keeps accounts, but not those of the other two administrators."""
+    if not s.has(Role.SYSADMIN):
+        return False
+    return not RoleAssignment.objects.filter(user=account, role__in=OTHER_ADMINS).exists()
+
+
+def _secadmin_may_grant(s: Scope, user: Any, obj: User | RoleAssignment) -> bool:
+    """The secadmin grants roles, but never to itself: no one widens their own rights."""
+    target = obj.pk if isinstance(obj, User) else obj.user_id
+    return s.has(Role.SECADMIN) and target != user.pk
 
 
 def permissions(user: Any, obj: Any) -> frozenset[str]:

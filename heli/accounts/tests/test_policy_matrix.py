@@ -2,9 +2,7 @@
 
 The tables at the top of this file are the specification. They are written out by
 hand from the roles table of DESIGN.md, not derived from ``heli.accounts.policy``:
-where the policy disagrees with them a test fails. The few cells where we know it
-disagrees today are listed in KNOWN_BUGS and checked by strict xfail tests, so a
-fix turns them into failures that ask for the entry to be removed.
+where the policy disagrees with them a test fails.
 
 Negative cases come first.
 """
@@ -19,7 +17,6 @@ from django.apps import apps
 from django.apps.registry import Apps
 from django.contrib.auth.models import AnonymousUser, Permission
 from django.contrib.sessions.models import Session
-from django.core.exceptions import FieldError
 from django.db import models
 from django.db.models import Model
 
@@ -181,7 +178,7 @@ VISIBLE: dict[str, frozenset[str]] = {
 # Which objects each subject may act on, per action other than VIEW (absent: none).
 ALLOWED_ON_OBJECTS: dict[Action, dict[str, frozenset[str]]] = {
     Action.CHANGE: {
-        "sysadmin": REGISTRY | users(*OURS),
+        "sysadmin": REGISTRY | (users(*OURS) - users("secadmin", "auditor")),
         "office": REGISTRY,
         "secadmin": role_assignments(*OURS) - role_assignments("secadmin"),
         "unit0_secretary": frozenset({"org0"}),
@@ -192,7 +189,8 @@ ALLOWED_ON_OBJECTS: dict[Action, dict[str, frozenset[str]]] = {
     # Importing is asked of a kind, never of one object.
     Action.IMPORT: {},
     Action.MANAGE_LEADS: {"office": frozenset({"group1", "group2", "gy1", "gy2", "gy2:last_year"})},
-    Action.MANAGE_ACCOUNTS: {"sysadmin": users(*OURS)},
+    # The sysadmin keeps accounts, but not those of the other two administrators.
+    Action.MANAGE_ACCOUNTS: {"sysadmin": users(*OURS) - users("secadmin", "auditor")},
     Action.MANAGE_ROLES: {"secadmin": people(*OURS) - people("secadmin")},
 }
 
@@ -232,32 +230,6 @@ ALLOWED_ON_KINDS: dict[Action, dict[str, frozenset[type[Model]]]] = {
     Action.MANAGE_LEADS: {"office": ALL_KINDS},
     Action.MANAGE_ACCOUNTS: {"sysadmin": ALL_KINDS},
     Action.MANAGE_ROLES: {"secadmin": ALL_KINDS},
-}
-
-# Cells where the policy of today disagrees with the specification: suspected security
-# bugs, reported and checked by the strict xfail tests below.
-SELF_GRANT = (
-    "policy._can_change lets the secadmin manage its own roles and role assignments: one "
-    "person could grant itself a business role and read business records (三员分立)."
-)
-IMPORT_IGNORES_KIND = (
-    "policy._can_on_kind answers IMPORT by role alone, whatever the kind: the meeting office "
-    "may import accounts and role grants, the sysadmin role grants and lead overrides, "
-    "bypassing the secadmin and the meeting office (三员分立)."
-)
-KNOWN_OBJECT_BUGS: dict[tuple[str, Action, str], str] = {
-    ("secadmin", Action.MANAGE_ROLES, "user:secadmin"): SELF_GRANT,
-    ("secadmin", Action.MANAGE_ROLES, "ra:secadmin/secadmin"): SELF_GRANT,
-    ("secadmin", Action.CHANGE, "ra:secadmin/secadmin"): SELF_GRANT,
-}
-KNOWN_KIND_BUGS: dict[tuple[str, Action, type[Model]], str] = {
-    ("office", Action.IMPORT, User): IMPORT_IGNORES_KIND,
-    ("office", Action.IMPORT, RoleAssignment): IMPORT_IGNORES_KIND,
-    ("office", Action.IMPORT, LeadOverride): IMPORT_IGNORES_KIND,
-    ("office", Action.IMPORT, Committee): IMPORT_IGNORES_KIND,
-    ("sysadmin", Action.IMPORT, RoleAssignment): IMPORT_IGNORES_KIND,
-    ("sysadmin", Action.IMPORT, LeadOverride): IMPORT_IGNORES_KIND,
-    ("sysadmin", Action.IMPORT, Committee): IMPORT_IGNORES_KIND,
 }
 
 # Apps that will hold business records; the three administrators see none of them.
@@ -584,7 +556,7 @@ def test_sysadmin_cannot_read_business_records(cast: Cast) -> None:
         for model in business:
             assert _is_none(visible(cast.user(admin), model)), (admin, model)
     # The loop above ran over the installed models, not over an empty list by mistake.
-    # (Whether the policy refuses a kind it does not know is the xfail test further down.)
+    # (That the policy refuses a kind it does not know is tested further down.)
     assert Unit in examined
     assert Session in examined
 
@@ -608,15 +580,6 @@ class FutureContact(models.Model):
         return self.summary
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "policy.visible returns every row of any committee-owned model to REGISTRY_READERS "
-        "(sysadmin, secadmin and auditor included) before it looks at the model: a business "
-        "model the policy does not list yet is open to the three administrators."
-    ),
-)
 def test_administrators_see_nothing_of_a_kind_the_policy_does_not_know(cast: Cast) -> None:
     for admin in ADMINS:
         user = cast.user(admin)
@@ -626,14 +589,6 @@ def test_administrators_see_nothing_of_a_kind_the_policy_does_not_know(cast: Cas
         assert not can(user, Action.VIEW, contact), admin
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=FieldError,
-    reason=(
-        "policy.visible filters every model by committee_id before it dispatches on the "
-        "model, so a model without a committee raises FieldError instead of answering none."
-    ),
-)
 @pytest.mark.parametrize("model", [Session, Permission], ids=["session", "permission"])
 def test_policy_answers_none_for_a_model_it_does_not_know(cast: Cast, model: type[Model]) -> None:
     for subject in SUBJECTS:
@@ -698,29 +653,29 @@ def test_import_is_never_granted_on_a_single_object(cast: Cast) -> None:
                 assert not can(user, Action.IMPORT, cast.objects[label]), (subject, label)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=SELF_GRANT)
 def test_secadmin_cannot_manage_its_own_roles(cast: Cast) -> None:
-    _assert_known_cells(cast, SELF_GRANT)
+    secadmin = cast.user("secadmin")
+    assert not can(secadmin, Action.MANAGE_ROLES, cast.objects["user:secadmin"])
+    assert not can(secadmin, Action.MANAGE_ROLES, cast.objects["ra:secadmin/secadmin"])
+    assert not can(secadmin, Action.CHANGE, cast.objects["ra:secadmin/secadmin"])
+    assert can(secadmin, Action.MANAGE_ROLES, cast.objects["user:leader"])
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=IMPORT_IGNORES_KIND)
 def test_import_covers_only_the_registry_and_the_importers_own_function(cast: Cast) -> None:
-    _assert_known_cells(cast, IMPORT_IGNORES_KIND)
+    for model in (RoleAssignment, LeadOverride, Committee):
+        for subject in ("office", "sysadmin"):
+            assert not can(cast.user(subject), Action.IMPORT, model), (subject, model)
+    assert not can(cast.user("office"), Action.IMPORT, User)
+    assert can(cast.user("sysadmin"), Action.IMPORT, User)
+    assert can(cast.user("office"), Action.IMPORT, Unit)
 
 
-def _assert_known_cells(cast: Cast, reason: str) -> None:
-    wrong = []
-    for (subject, action, label), why in KNOWN_OBJECT_BUGS.items():
-        if why == reason and can(cast.user(subject), action, cast.objects[label]) is not may_do(
-            subject, action, label
-        ):
-            wrong.append((subject, action.value, label))
-    for (subject, action, model), why in KNOWN_KIND_BUGS.items():
-        if why == reason and can(cast.user(subject), action, model) is not may_do_on_kind(
-            subject, action, model
-        ):
-            wrong.append((subject, action.value, model.__name__))
-    assert wrong == []
+def test_sysadmin_cannot_manage_the_other_administrators(cast: Cast) -> None:
+    sysadmin = cast.user("sysadmin")
+    for other in ("secadmin", "auditor"):
+        assert not can(sysadmin, Action.MANAGE_ACCOUNTS, cast.objects[f"user:{other}"])
+        assert not can(sysadmin, Action.CHANGE, cast.objects[f"user:{other}"])
+    assert can(sysadmin, Action.MANAGE_ACCOUNTS, cast.objects["user:leader"])
 
 
 # --- Positive cases ------------------------------------------------------------------
@@ -797,8 +752,6 @@ def test_matrix_of_actions_on_objects(cast: Cast, subject: str) -> None:
     for labels in KINDS.values():
         for label in labels:
             for action in Action:
-                if (subject, action, label) in KNOWN_OBJECT_BUGS:
-                    continue
                 expected = may_do(subject, action, label)
                 if can(user, action, cast.objects[label]) is not expected:
                     wrong.append((action.value, label, "expected" if expected else "refused"))
@@ -811,8 +764,6 @@ def test_matrix_of_actions_on_kinds(cast: Cast, subject: str) -> None:
     wrong = []
     for model in KINDS:
         for action in Action:
-            if (subject, action, model) in KNOWN_KIND_BUGS:
-                continue
             expected = may_do_on_kind(subject, action, model)
             if can(user, action, model) is not expected:
                 wrong.append((action.value, model.__name__, "expected" if expected else "refused"))
@@ -824,9 +775,5 @@ def test_permissions_list_the_allowed_actions(cast: Cast, subject: str) -> None:
     user = cast.user(subject)
     for labels in KINDS.values():
         for label in labels:
-            expected = {
-                a.value
-                for a in NON_VIEW_ACTIONS
-                if may_do(subject, a, label) or (subject, a, label) in KNOWN_OBJECT_BUGS
-            }
+            expected = {a.value for a in NON_VIEW_ACTIONS if may_do(subject, a, label)}
             assert permissions(user, cast.objects[label]) == expected, label

@@ -39,6 +39,8 @@ SITE_NAME = os.getenv("SITE_NAME", "合力")
 INSTALLED_APPS = [
     "heli.accounts",
     "heli.org",
+    "heli.audit",
+    "heli.files",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

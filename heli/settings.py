@@ -35,6 +35,10 @@ ALLOWED_HOSTS = [
 ]
 CSRF_TRUSTED_ORIGINS = [o for o in os.getenv("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 SITE_NAME = os.getenv("SITE_NAME", "合力")
+# Key of the audit log's HMAC-SM3 chain. Keep it apart from SECRET_KEY in production.
+AUDIT_HMAC_KEY = secret("AUDIT_HMAC_KEY", "heli-development-audit-key-not-for-production")
+# Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses).
+TRUSTED_PROXIES = [a for a in os.getenv("TRUSTED_PROXIES", "").split(",") if a]
 
 INSTALLED_APPS = [
     "heli.accounts",

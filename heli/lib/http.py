@@ -19,3 +19,23 @@ class AuthedRequest(HttpRequest):
     user: User  # type: ignore[assignment]
     committee: Committee
     htmx: HtmxDetails
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or the proxy's word for it when the proxy is ours.
+
+    ``X-Forwarded-For`` is read only when the direct peer is listed in
+    ``TRUSTED_PROXIES``, and then from the right, skipping our own proxies: a client
+    cannot choose its address by sending the header itself.
+    """
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR") or None
+    trusted = set(getattr(settings, "TRUSTED_PROXIES", ()))
+    if remote is None or remote not in trusted:
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for address in reversed([a for a in forwarded if a]):
+        if address not in trusted:
+            return address
+    return remote

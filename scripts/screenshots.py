@@ -30,7 +30,7 @@ DEFAULT_PAGES = {
         "/org/leads/",
         "/org/import/",
     ],
-    "admin": ["/", "/org/units/", "/org/import/"],
+    "admin": ["/", "/org/units/", "/org/units/1/", "/org/import/"],
     "leader": ["/"],
     "secretary": ["/", "/org/units/", "/org/groups/"],
     "auditor": ["/"],

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from heli.accounts.models import User
-from heli.org.models import Committee, Group, GroupMembership, GroupYear, LeadOverride, Unit
+from heli.accounts.models import Role, RoleAssignment, User
+from heli.audit import events
+from heli.audit.actions import record
+from heli.lib.versioning import diff, update_versioned
+from heli.org.models import (
+    Committee,
+    Group,
+    GroupMembership,
+    GroupYear,
+    LeadOverride,
+    OrganPartyOrg,
+    Unit,
+)
 from heli.org.rotation import next_leads
 
 
@@ -184,3 +197,121 @@ def confirm_leads(committee: Committee, year: int, by: User) -> int:
         group_year.leads_confirmed_by = by
         group_year.save(update_fields=["leads_status", "leads_confirmed_at", "leads_confirmed_by"])
     return len(group_years)
+
+
+# --- Editing the registry ------------------------------------------------------------
+
+UNIT_FIELDS = ("name", "short_name", "code", "leading_body", "sort_order", "address", "notes")
+PARTY_ORG_FIELDS = ("kind", "name", "secretary", "member_count", "branch_count")
+
+
+def _check_unit_name(committee: Committee, name: str, exclude_pk: int | None = None) -> None:
+    clash = Unit.objects.filter(committee=committee, name=name)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError(
+            {"name": _("A unit named %(name)s already exists. Use another name.") % {"name": name}}
+        )
+
+
+@transaction.atomic
+def create_unit(committee: Committee, data: dict[str, object], by: User) -> Unit:
+    """Register a new unit with its organ party organisation."""
+    name = str(data["name"])
+    _check_unit_name(committee, name)
+    unit = Unit.objects.create(
+        committee=committee, **{f: data[f] for f in UNIT_FIELDS if f in data}
+    )
+    OrganPartyOrg.objects.create(
+        committee=committee, unit=unit, name=_("%(unit)s organ party committee") % {"unit": name}
+    )
+    record(events.RECORD_CREATED, user=by, obj=unit, detail={"fields": _jsonable(data)})
+    return unit
+
+
+@transaction.atomic
+def update_unit(unit: Unit, version: int, data: dict[str, object], by: User) -> Unit:
+    """Save a unit's details, refusing a stale edit."""
+    changes = {f: data[f] for f in UNIT_FIELDS if f in data}
+    if "name" in changes:
+        _check_unit_name(unit.committee, str(changes["name"]), exclude_pk=unit.pk)
+    changed = diff(unit, changes)
+    update_versioned(unit, version, changes)
+    if changed:
+        record(events.RECORD_UPDATED, user=by, obj=unit, detail={"changes": changed})
+    return unit
+
+
+@transaction.atomic
+def update_party_org(
+    org: OrganPartyOrg, version: int, data: dict[str, object], by: User
+) -> OrganPartyOrg:
+    """Save an organ party organisation's details, refusing a stale edit."""
+    changes = {f: data[f] for f in PARTY_ORG_FIELDS if f in data}
+    secretary = cast(User | None, changes.get("secretary"))
+    if (
+        secretary is not None
+        and not RoleAssignment.objects.filter(
+            user=secretary, unit_id=org.unit_id, role=Role.UNIT_SECRETARY
+        ).exists()
+    ):
+        raise ValidationError(
+            {
+                "secretary": _(
+                    "%(person)s is not an organ party secretary of this unit. Ask the security "
+                    "administrator to grant the role first, or choose another person."
+                )
+                % {"person": secretary}
+            }
+        )
+    changed = diff(org, changes)
+    update_versioned(org, version, changes)
+    if changed:
+        record(events.RECORD_UPDATED, user=by, obj=org, detail={"changes": changed})
+    return org
+
+
+@transaction.atomic
+def end_unit(
+    unit: Unit,
+    version: int,
+    status: str,
+    date: datetime.date,
+    successor: Unit | None,
+    by: User,
+) -> Unit:
+    """Record that a unit was merged into another or abolished. Its history stays."""
+    if status not in (Unit.Status.MERGED, Unit.Status.ABOLISHED):
+        raise ValidationError(_("Choose whether the unit was merged or abolished."))
+    if not unit.is_active:
+        raise ValidationError(
+            _("%(unit)s is already merged or abolished; its status cannot change again.")
+            % {"unit": unit}
+        )
+    if date > timezone.localdate():
+        raise ValidationError(
+            {"date": _("The date cannot be in the future. Record it on the day.")}
+        )
+    if status == Unit.Status.MERGED and successor is None:
+        raise ValidationError({"successor": _("Choose the unit it was merged into.")})
+    if successor is not None and (
+        successor.pk == unit.pk
+        or successor.committee_id != unit.committee_id
+        or not successor.is_active
+    ):
+        raise ValidationError(
+            {"successor": _("The successor must be another active unit of this committee.")}
+        )
+    changes = {"status": status, "status_date": date, "successor": successor}
+    changed = diff(unit, changes)
+    update_versioned(unit, version, changes)
+    record(events.RECORD_UPDATED, user=by, obj=unit, detail={"changes": changed})
+    return unit
+
+
+def _jsonable(data: dict[str, object]) -> dict[str, object]:
+    return {
+        k: (v.pk if hasattr(v, "pk") else v if isinstance(v, str | int | None) else str(v))
+        for k, v in data.items()
+    }

@@ -7,7 +7,8 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from heli.org.models import Group, GroupYear, Unit
+from heli.accounts.models import Role, User
+from heli.org.models import Group, GroupYear, OrganPartyOrg, Unit
 
 
 class UnitFilterForm(forms.Form):
@@ -86,3 +87,99 @@ class LeadOverrideForm(forms.Form):
         chosen.choices = [("", "---------")] + [
             (m.unit_id, m.unit.name) for m in members if not m.is_lead
         ]
+
+
+class VersionedForm(forms.Form):
+    """A form that carries the version of the record it edits (optimistic locking)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class UnitForm(VersionedForm):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    short_name = forms.CharField(label=_("Short name"), max_length=50, required=False)
+    code = forms.CharField(label=_("Code"), max_length=30, required=False)
+    leading_body = forms.ChoiceField(label=_("Leading body"), choices=Unit.LeadingBody.choices)
+    sort_order = forms.IntegerField(label=_("Sort order"), min_value=0, max_value=999999)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class NewUnitForm(UnitForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class PartyOrgForm(VersionedForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=OrganPartyOrg.Kind.choices)
+    name = forms.CharField(label=_("Name"), max_length=150)
+    secretary = forms.ModelChoiceField(
+        label=_("Secretary"), queryset=User.objects.none(), required=False
+    )
+    member_count = forms.IntegerField(
+        label=_("Party members"), min_value=0, max_value=1000000, required=False
+    )
+    branch_count = forms.IntegerField(
+        label=_("Party branches"), min_value=0, max_value=10000, required=False
+    )
+
+    def __init__(self, *args: Any, unit: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["secretary"])
+        field.queryset = User.objects.filter(
+            role_assignments__unit=unit, role_assignments__role=Role.UNIT_SECRETARY
+        ).distinct()
+        field.empty_label = _("Not recorded")
+
+
+class EndUnitForm(VersionedForm):
+    status = forms.ChoiceField(
+        label=_("What happened"),
+        choices=[
+            (Unit.Status.MERGED, _("Merged into another unit")),
+            (Unit.Status.ABOLISHED, _("Abolished")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    date = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter the date as YYYY-MM-DD, for example 2026-11-26.")},
+    )
+    successor = forms.ModelChoiceField(
+        label=_("Successor unit"),
+        queryset=Unit.objects.none(),
+        required=False,
+        help_text=_(
+            "Required for a merger; for an abolition, the unit that takes over its work, if any."
+        ),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that this cannot be undone; the unit's history stays readable."),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+    def __init__(self, *args: Any, unit: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["successor"])
+        field.queryset = Unit.objects.filter(
+            committee_id=unit.committee_id, status=Unit.Status.ACTIVE
+        ).exclude(pk=unit.pk)
+
+
+def bootstrap(form: forms.Form) -> forms.Form:
+    """Give every widget Bootstrap's classes, marking fields with errors."""
+    for name, field in form.fields.items():
+        widget = field.widget
+        if isinstance(widget, forms.HiddenInput | forms.RadioSelect):
+            continue
+        css = (
+            "form-check-input"
+            if isinstance(widget, forms.CheckboxInput)
+            else ("form-select" if isinstance(widget, forms.Select) else "form-control")
+        )
+        if form.is_bound and name in form.errors:
+            css += " is-invalid"
+        widget.attrs["class"] = css
+    return form

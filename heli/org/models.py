@@ -109,6 +109,8 @@ class Unit(TenantModel):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Optimistic locking: a save names the version it started from (see actions).
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("unit")
@@ -162,6 +164,8 @@ class OrganPartyOrg(TenantModel):
     member_count = models.PositiveIntegerField(_("party members"), null=True, blank=True)
     branch_count = models.PositiveIntegerField(_("party branches"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Optimistic locking: a save names the version it started from (see actions).
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("organ party organisation")

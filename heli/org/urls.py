@@ -1,12 +1,16 @@
 from django.urls import path
 
-from heli.org import import_views, views
+from heli.org import edit_views, import_views, views
 
 app_name = "org"
 
 urlpatterns = [
     path("units/", views.unit_list, name="unit_list"),
+    path("units/new/", edit_views.unit_create, name="unit_create"),
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("units/<int:pk>/edit/", edit_views.unit_edit, name="unit_edit"),
+    path("units/<int:pk>/party-org/", edit_views.party_org_edit, name="party_org_edit"),
+    path("units/<int:pk>/end/", edit_views.unit_end, name="unit_end"),
     path("groups/", views.group_list, name="group_list"),
     path("groups/<int:pk>/", views.group_detail, name="group_detail"),
     path("leads/", views.leads, name="leads"),

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from heli.accounts.models import RoleAssignment
-from heli.accounts.policy import Action, can, visible
+from heli.accounts.policy import Action, can, permissions, visible
 from heli.lib.dates import current_year
 from heli.lib.http import AuthedRequest
 from heli.org import actions
@@ -71,6 +71,7 @@ def unit_list(request: AuthedRequest) -> HttpResponse:
         "sort": sort,
         "query": query.urlencode(),
         "can_import": can(request.user, Action.IMPORT, Unit),
+        "can_add": can(request.user, Action.CHANGE, Unit),
     }
     template = "org/unit_rows.html" if request.htmx else "org/unit_list.html"
     return render(request, template, context)
@@ -80,6 +81,7 @@ def unit_list(request: AuthedRequest) -> HttpResponse:
 def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     access = get_unit_for_user(request.user, pk)
     unit = access.obj
+    party_org = getattr(unit, "organ_party_org", None)
     memberships = (
         GroupMembership.objects.filter(unit=unit)
         .select_related("group_year__group", "group_year__liaison_leader")
@@ -94,7 +96,8 @@ def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "unit": unit,
         "perms": access.perms,
-        "party_org": getattr(unit, "organ_party_org", None),
+        "party_org": party_org,
+        "party_org_perms": permissions(request.user, party_org) if party_org else frozenset(),
         "memberships": memberships,
         "people": people,
         "predecessors": unit.predecessors.order_by("status_date", "id"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -40,7 +41,7 @@ UNIT_HEADERS = list(UNITS_SPEC.headers)
 PEOPLE_HEADERS = list(PEOPLE_SPEC.headers)
 
 
-def xlsx(sheets: dict[str, list[list[Any]]], merge: dict[str, str] | None = None) -> bytes:
+def xlsx(sheets: Mapping[str, Any], merge: dict[str, str] | None = None) -> bytes:
     """A workbook with the given sheets and rows, built in memory."""
     workbook = Workbook()
     default = workbook.worksheets[0]
@@ -128,7 +129,7 @@ def problems_of(response: Any) -> list[tuple[str, str, int | None, str]]:
     return [(p.sheet, p.code, p.row, p.column) for p in response.context["problems"]]
 
 
-def plan_for(world: World, sheets: dict[str, list[list[Any]]], **kwargs: Any) -> ImportPlan:
+def plan_for(world: World, sheets: Mapping[str, Any], **kwargs: Any) -> ImportPlan:
     return parse(world, xlsx(sheets, **kwargs))
 
 

@@ -49,7 +49,15 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
         if not request.url.startswith((live_server.url, "data:", "about:")):
             outside.append(request.url)
 
+    def console(message: Any) -> None:
+        if "Content Security Policy" in message.text or message.type == "error":
+            errors.append(message.text)
+
+    errors: list[str] = []
     page.on("request", watch)
+    page.on("console", console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()
     assert not outside, f"requests outside the server: {outside}"
+    assert not errors, f"errors in the browser console: {errors}"

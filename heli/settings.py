@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "heli.lib.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "heli.lib.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -182,3 +183,26 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
 }
+
+# --- Production ---------------------------------------------------------------------
+# HELI_PRODUCTION=1 turns on everything `manage.py check --deploy` asks for. Heli runs
+# behind nginx, which terminates TLS (see deploy/).
+HELI_PRODUCTION = envbool("HELI_PRODUCTION", "False")
+if HELI_PRODUCTION:
+    DEBUG = False
+    if SECRET_KEY.startswith("heli-development-"):
+        raise RuntimeError(
+            "HELI_PRODUCTION is set: set SECRET_KEY or SECRET_KEY_FILE (50+ random characters)."
+        )
+    if AUDIT_HMAC_KEY.startswith("heli-development-"):
+        raise RuntimeError("HELI_PRODUCTION is set: set AUDIT_HMAC_KEY or AUDIT_HMAC_KEY_FILE.")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-heli-session"
+    CSRF_COOKIE_NAME = "__Host-heli-csrf"
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "True")
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", str(365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "True")
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "True")
+    if envbool("BEHIND_TLS_PROXY", "True"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

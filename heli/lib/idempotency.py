@@ -10,6 +10,7 @@ so the corrected form can be sent. Production shares the claims through Redis
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from django.core.cache import cache
@@ -24,7 +25,8 @@ def new_token() -> str:
 
 
 def _key(request: HttpRequest, token: str) -> str:
-    return f"heli:submission:{getattr(request.user, 'pk', '')}:{token}"
+    digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+    return f"heli:submission:{getattr(request.user, 'pk', '')}:{digest}"
 
 
 class Submission:

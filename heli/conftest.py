@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from heli.testing import World, build_world
+from heli.testing import World, build_world, verify_otp
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -22,6 +22,26 @@ CHROMIUM_ARGS = [
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _force_login_passes_the_second_factor() -> Iterator[None]:
+    """``Client.force_login`` also passes the one-time code, as it passes the password.
+
+    Without this every page test of an administrator would stop at the two-step
+    verification that the three administrators must complete (heli.accounts).
+    """
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        original(self, user, backend)
+        verify_otp(self, user)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "force_login", force_login)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import functools
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
+from django.test import Client
 
 from heli.accounts.models import Role, RoleAssignment, User
 from heli.lib.dates import current_year
@@ -201,3 +202,26 @@ def build_sized_committee(n_units: int, year: int | None = None, groups: int = 8
         )
     GroupMembership.objects.bulk_create(memberships)
     return committee
+
+
+def verify_otp(client: Client, user: User) -> None:
+    """Mark the client's signed-in session as having passed the second factor.
+
+    ``force_login`` skips the whole sign-in, password included; this skips the code as
+    well, the way ``django_otp.login`` records it (the device's id in the session). An
+    administrator needs a device to be verified with, so one is made if missing: the
+    sign-in flow itself is tested with real codes in heli/accounts/tests.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from heli.accounts.models import ADMIN_ROLES
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        if not RoleAssignment.objects.filter(user=user, role__in=ADMIN_ROLES).exists():
+            return
+        device = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()

@@ -8,5 +8,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("heli.accounts.urls")),
     path("org/", include("heli.org.urls")),
+    path("audit/", include("heli.audit.urls")),
+    path("files/", include("heli.files.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "heli.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from heli.accounts import signals
+
+        signals.connect()

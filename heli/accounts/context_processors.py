@@ -6,9 +6,9 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from heli.accounts.models import Role
+from heli.accounts.models import Role, User
 from heli.accounts.policy import Action, can, scope_of
-from heli.org.models import Unit
+from heli.org.models import Committee, Unit
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -17,13 +17,22 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     scope = scope_of(user)
     labels = dict(Role.choices)
-    return {
+    context = {
         "committee": getattr(request, "committee", None),
         "my_roles": [labels[r] for r in Role.values if r in scope.roles],
+        "gated": False,
         "nav": {
             "units": can(user, Action.VIEW, Unit),
             "groups": can(user, Action.VIEW, Unit),
             "leads": can(user, Action.MANAGE_LEADS, Unit),
             "import": can(user, Action.IMPORT, Unit),
+            "people": can(user, Action.MANAGE_ACCOUNTS, User)
+            or can(user, Action.MANAGE_ROLES, User),
+            "security": can(user, Action.MANAGE_SECURITY, Committee),
         },
     }
+    if getattr(request, "heli_gated", False):
+        # Signed in but a step remains (code, enrolment, new password): no menu until done.
+        context["gated"] = True
+        context["nav"] = {}
+    return context

@@ -1,12 +1,20 @@
-"""Accounts: the custom user and its role assignments."""
+"""Accounts: the custom user, its role assignments, password history and the security policy."""
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from heli.lib.fields import EncryptedCharField
+from heli.lib.idnumber import validate_id_number
 
 
 class Role(models.TextChoices):
@@ -42,7 +50,17 @@ class User(AbstractUser):
     )
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     title = models.CharField(_("job title"), max_length=100, blank=True)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # Personal data, stored SM4-GCM encrypted and bound to this row (heli.lib.fields).
+    phone = EncryptedCharField(_("phone"), max_length=30, blank=True)
+    id_number = EncryptedCharField(
+        _("ID number"), max_length=18, blank=True, validators=[validate_id_number]
+    )
+    row_uid = models.UUIDField(_("row identity"), default=uuid.uuid4, unique=True, editable=False)
+    # When the current password was set; the committee's policy says how long it lasts.
+    password_changed_at = models.DateTimeField(_("password changed at"), default=timezone.now)
+    # Set for a new account and after an administrator's reset: someone else has seen the
+    # password, so its owner must replace it before doing anything else.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("user")
@@ -51,6 +69,20 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # ``_password`` holds the raw password only after ``set_password``; a hash upgrade
+        # on sign-in clears it before saving, so it neither restarts the expiry clock nor
+        # counts as a new password in the history.
+        new_password = getattr(self, "_password", None) is not None
+        if new_password:
+            self.password_changed_at = timezone.now()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "password_changed_at"}
+        super().save(*args, **kwargs)
+        if new_password and self.has_usable_password():
+            PasswordHistory.remember(self)
 
     def get_full_name(self) -> str:
         return self.full_name or self.username
@@ -122,8 +154,147 @@ class RoleAssignment(models.Model):
                 condition=Q(unit__isnull=False),
                 name="accounts_role_unique_unit_scope",
             ),
+            # 三员分立: one account holds at most one of the three administrator roles.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(role__in=sorted(ADMIN_ROLES)),
+                name="accounts_role_one_admin_role_per_user",
+            ),
         ]
 
     def __str__(self) -> str:
         scope = self.unit or self.department or self.committee
         return f"{self.user} · {self.get_role_display()} · {scope}"
+
+
+# The most passwords a history keeps, whatever a committee's policy asks for.
+HISTORY_KEPT = 24
+
+
+class PasswordHistory(models.Model):
+    """A password a user has had (its hash), newest first; new passwords may not repeat one."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="password_history",
+        verbose_name=_("user"),
+    )
+    password = models.CharField(_("password hash"), max_length=128)
+    created_at = models.DateTimeField(_("set at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("password history entry")
+        verbose_name_plural = _("password history")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="accounts_pwhistory_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def remember(cls, user: User) -> None:
+        """Keep the user's current password hash; forget those beyond ``HISTORY_KEPT``."""
+        cls.objects.create(user=user, password=user.password)
+        stale = cls.objects.filter(user=user).values_list("pk", flat=True)[HISTORY_KEPT:]
+        cls.objects.filter(pk__in=list(stale)).delete()
+
+
+class SecurityPolicy(models.Model):
+    """A committee's identification and session rules (等保 2.0 三级 baselines by default).
+
+    Rows are created on demand: a committee without one follows the defaults. Values
+    may only be made stricter than the defaults, never weaker; the database checks it.
+    """
+
+    committee = models.OneToOneField(
+        "org.Committee",
+        on_delete=models.CASCADE,
+        related_name="security_policy",
+        verbose_name=_("committee"),
+    )
+    min_length = models.PositiveSmallIntegerField(
+        _("minimum password length"),
+        default=8,
+        validators=[MinValueValidator(8), MaxValueValidator(64)],
+    )
+    min_classes = models.PositiveSmallIntegerField(
+        _("character classes required"),
+        default=3,
+        validators=[MinValueValidator(3), MaxValueValidator(4)],
+        help_text=_("Of: lower-case letters, upper-case letters, digits, other characters."),
+    )
+    history = models.PositiveSmallIntegerField(
+        _("previous passwords that may not be reused"),
+        default=5,
+        validators=[MinValueValidator(5), MaxValueValidator(HISTORY_KEPT)],
+    )
+    max_age_days = models.PositiveSmallIntegerField(
+        _("password expires after (days)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+    )
+    idle_minutes = models.PositiveSmallIntegerField(
+        _("idle session ends after (minutes)"),
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(30)],
+    )
+    absolute_hours = models.PositiveSmallIntegerField(
+        _("every session ends after (hours)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    otp_required_for_admins = models.BooleanField(
+        _("administrators must use a one-time code"), default=True
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("security policy")
+        verbose_name_plural = _("security policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_length__gte=8, min_length__lte=64)
+                & Q(min_classes__gte=3, min_classes__lte=4)
+                & Q(history__gte=5, history__lte=HISTORY_KEPT)
+                & Q(max_age_days__gte=1, max_age_days__lte=90)
+                & Q(idle_minutes__gte=5, idle_minutes__lte=30)
+                & Q(absolute_hours__gte=1, absolute_hours__lte=12),
+                name="accounts_policy_no_weaker_than_baseline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.committee)
+
+    # Fields a security administrator edits, in the order the screen shows them.
+    EDITABLE = (
+        "min_length",
+        "min_classes",
+        "history",
+        "max_age_days",
+        "idle_minutes",
+        "absolute_hours",
+        "otp_required_for_admins",
+    )
+
+    def values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.EDITABLE}
+
+
+def policy_for(committee: Any) -> SecurityPolicy:
+    """The committee's policy, or the defaults when it has none (nothing is written)."""
+    if committee is None:
+        return SecurityPolicy()
+    try:
+        policy: SecurityPolicy = committee.security_policy
+    except SecurityPolicy.DoesNotExist:
+        return SecurityPolicy(committee=committee)
+    return policy
+
+
+def policy_for_user(user: Any) -> SecurityPolicy:
+    committee_id = getattr(user, "committee_id", None)
+    if committee_id is None:
+        return SecurityPolicy()
+    return policy_for(user.committee)

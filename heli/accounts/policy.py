@@ -18,9 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
-from heli.accounts.models import Role, RoleAssignment, User
+from heli.accounts.models import ADMIN_ROLES, Role, RoleAssignment, User
+from heli.audit.models import AuditEvent
+from heli.files.models import Attachment
 from heli.lib.dates import current_year
 from heli.org.models import (
     Committee,
@@ -41,6 +43,7 @@ class Action(enum.StrEnum):
     MANAGE_LEADS = "manage_leads"  # generate, override and confirm lead units
     MANAGE_ACCOUNTS = "manage_accounts"  # create and disable accounts, reset passwords
     MANAGE_ROLES = "manage_roles"  # grant and revoke roles
+    MANAGE_SECURITY = "manage_security"  # the security policy; unlocking locked sign-ins
 
 
 # Roles that read the whole registry of their committee.
@@ -58,6 +61,10 @@ REGISTRY_READERS = frozenset(
 REGISTRY_EDITORS = frozenset({Role.SYSADMIN, Role.MEETING_OFFICE})
 # Unit roles that may keep their own unit's party body details up to date.
 UNIT_EDITORS = frozenset({Role.UNIT_SECRETARY, Role.UNIT_STAFF})
+# Committee roles that read every business file of the committee, and those that add
+# files to any unit's records. The three administrators are in neither (三员分立).
+FILE_READERS = frozenset({Role.COMMITTEE_LEADER, Role.COMMITTEE_STAFF, Role.MEETING_OFFICE})
+FILE_WRITERS = frozenset({Role.COMMITTEE_STAFF, Role.MEETING_OFFICE})
 
 
 @dataclass(frozen=True)
@@ -193,6 +200,10 @@ def visible(user: Any, model: type[Model]) -> QuerySet[Any]:
         return qs.none()
     if model is Committee:
         return qs.filter(pk=s.committee_id)
+    if model is AuditEvent:
+        return _visible_audit_events(s, qs)
+    if model is Attachment:
+        return _visible_attachments(s, qs)
     if model not in REGISTRY_MODELS:
         return qs.none()
     qs = qs.filter(committee_id=s.committee_id)
@@ -237,6 +248,9 @@ def can(user: Any, action: Action | str, obj: Any) -> bool:
     action = Action(action)
     if isinstance(obj, type):
         return _can_on_kind(s, action, obj)
+    if isinstance(obj, AuditEvent):
+        # Read by the auditor, changed by no one; platform rows belong to no committee.
+        return action is Action.VIEW and visible(user, AuditEvent).filter(pk=obj.pk).exists()
     if _committee_of(obj) != s.committee_id:
         return False
     if action is Action.VIEW:
@@ -251,6 +265,8 @@ def _committee_of(obj: Any) -> int | None:
 
 
 def _can_on_kind(s: Scope, action: Action, model: type[Model]) -> bool:
+    if model is AuditEvent:
+        return action is Action.VIEW and s.has(Role.AUDITOR)
     if action is Action.IMPORT:
         if model is User:
             return s.has(Role.SYSADMIN)
@@ -261,6 +277,8 @@ def _can_on_kind(s: Scope, action: Action, model: type[Model]) -> bool:
         return s.has(Role.SYSADMIN)
     if action is Action.MANAGE_ROLES:
         return s.has(Role.SECADMIN)
+    if action is Action.MANAGE_SECURITY:
+        return s.has(Role.SECADMIN)
     if action is Action.CHANGE:
         if model in (Unit, Group, GroupYear, Department, Committee):
             return s.edits_registry
@@ -270,7 +288,11 @@ def _can_on_kind(s: Scope, action: Action, model: type[Model]) -> bool:
             return s.has(Role.SYSADMIN)
         if model is RoleAssignment:
             return s.has(Role.SECADMIN)
+        if model is Attachment:
+            return _handles_files(s)
     if action is Action.VIEW:
+        if model is Attachment:
+            return _handles_files(s)
         known = model is Committee or model in REGISTRY_MODELS
         return known and (s.reads_registry or bool(s.unit_ids))
     return False
@@ -283,6 +305,9 @@ def _can_change(s: Scope, user: Any, action: Action, obj: Any) -> bool:
         return isinstance(obj, User) and _sysadmin_may_manage(s, obj)
     if action is Action.MANAGE_ROLES:
         return isinstance(obj, User | RoleAssignment) and _secadmin_may_grant(s, user, obj)
+    if action is Action.MANAGE_SECURITY:
+        # Asked of the committee: its policy and its lockouts are the secadmin's.
+        return isinstance(obj, Committee) and s.has(Role.SECADMIN)
     if action is not Action.CHANGE:
         return False
     if isinstance(obj, OrganPartyOrg):
@@ -293,7 +318,53 @@ def _can_change(s: Scope, user: Any, action: Action, obj: Any) -> bool:
         return _sysadmin_may_manage(s, obj)
     if isinstance(obj, RoleAssignment):
         return _secadmin_may_grant(s, user, obj)
+    if isinstance(obj, Attachment):
+        return _may_add_files(s, obj.unit_id)
     return False
+
+
+# --- Files ---------------------------------------------------------------------------
+# A file is seen by whoever may see the record it belongs to. Until business records
+# own files, that record is its unit (or, with no unit, the committee itself).
+
+
+def _visible_attachments(s: Scope, qs: QuerySet[Any]) -> QuerySet[Any]:
+    if s.roles & ADMIN_ROLES:
+        return qs.none()
+    qs = qs.filter(committee_id=s.committee_id)
+    if s.roles & FILE_READERS:
+        return qs
+    if s.unit_ids:
+        return qs.filter(unit_id__in=s.unit_ids)
+    return qs.none()
+
+
+def _handles_files(s: Scope) -> bool:
+    """Whether the user reads or adds files at all (the menu and the upload form ask)."""
+    return not s.roles & ADMIN_ROLES and bool(s.roles & FILE_READERS or s.unit_ids)
+
+
+def _may_add_files(s: Scope, unit_id: int | None) -> bool:
+    """Adding a file to a unit's records (or, with no unit, to the committee's)."""
+    if s.roles & ADMIN_ROLES:
+        return False
+    if s.roles & FILE_WRITERS:
+        return True
+    return unit_id is not None and unit_id in s.unit_ids
+
+
+# --- The audit log -------------------------------------------------------------------
+
+
+def _visible_audit_events(s: Scope, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """The audit administrator's alone (三员分立), and never changed by anyone.
+
+    It reads its committee's rows and the platform's rows that belong to no committee:
+    sign-in attempts under unknown names, retention pruning.
+    """
+    if not s.has(Role.AUDITOR):
+        return qs.none()
+    return qs.filter(Q(committee_id=s.committee_id) | Q(committee_id__isnull=True))
 
 
 def _sysadmin_may_manage(s: Scope, account: User) -> bool:

@@ -6,3 +6,8 @@ class AuditConfig(AppConfig):
     name = "heli.audit"
     label = "audit"
     verbose_name = _("Audit log")
+
+    def ready(self) -> None:
+        from heli.audit import checks, signals  # noqa: F401 (checks register on import)
+
+        signals.connect(self)

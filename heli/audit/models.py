@@ -57,3 +57,22 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.username} {self.event} {self.result}"
+
+
+class AuditAnchor(models.Model):
+    """The head of the audit chain: the last row's id and MAC, so removed tail rows show."""
+
+    # One row only (id 1). ``record()`` moves it forward in the same transaction as each
+    # new event; on PostgreSQL and SQLite a trigger refuses to delete it or move it back.
+    last_id = models.BigIntegerField(_("last event id"))
+    last_mac = models.CharField(_("last event MAC"), max_length=64)
+    mac = models.CharField(_("MAC"), max_length=64)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain head")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_anchor_single")]
+
+    def __str__(self) -> str:
+        return f"#{self.last_id} {self.last_mac[:12]}"

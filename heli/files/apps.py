@@ -6,3 +6,6 @@ class FilesConfig(AppConfig):
     name = "heli.files"
     label = "files"
     verbose_name = _("Files")
+
+    def ready(self) -> None:
+        from heli.files import checks  # noqa: F401 - registers the system checks

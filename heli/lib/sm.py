@@ -1,7 +1,9 @@
 """Chinese commercial cryptography (商用密码): SM3 hashing and HMAC, PBKDF2-HMAC-SM3, SM4-GCM.
 
 Everything goes through the ``cryptography`` package (OpenSSL underneath); nothing here
-is a pure-Python cipher. ``sm3_available()`` tells whether the platform's OpenSSL has SM3.
+is a pure-Python cipher. ``sm3_available()`` and ``sm4_gcm_available()`` tell whether the
+platform's OpenSSL has the algorithms and gives the published answers: some distributions
+(the RHEL family among them) build OpenSSL without SM2/SM3/SM4.
 """
 
 from __future__ import annotations
@@ -33,6 +35,14 @@ def sm3_available() -> bool:
         return False
 
 
+def sm4_gcm_available() -> bool:
+    """Whether SM4-GCM works here and gives the RFC 8998 (Appendix A.1) answer."""
+    try:
+        return _sm4_gcm_seal(_KAT_KEY, _KAT_NONCE, _KAT_PLAINTEXT, _KAT_AAD) == _KAT_SEALED
+    except UnsupportedAlgorithm:
+        return False
+
+
 def sm3(data: bytes) -> bytes:
     digest = hashes.Hash(hashes.SM3())
     digest.update(data)
@@ -54,10 +64,15 @@ def sm4_gcm_encrypt(key: bytes, plaintext: bytes, associated_data: bytes = b"") 
     if len(key) != SM4_KEY_BYTES:
         raise ValueError("SM4 keys are 16 bytes")
     nonce = os.urandom(GCM_NONCE_BYTES)
+    return nonce + _sm4_gcm_seal(key, nonce, plaintext, associated_data)
+
+
+def _sm4_gcm_seal(key: bytes, nonce: bytes, plaintext: bytes, associated_data: bytes) -> bytes:
+    """Ciphertext ‖ tag under a given nonce (a nonce must never repeat under one key)."""
     encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
     encryptor.authenticate_additional_data(associated_data)
     ciphertext = encryptor.update(plaintext) + encryptor.finalize()
-    return nonce + ciphertext + encryptor.tag
+    return ciphertext + encryptor.tag
 
 
 def sm4_gcm_decrypt(key: bytes, blob: bytes, associated_data: bytes = b"") -> bytes:
@@ -77,3 +92,18 @@ def sm4_gcm_decrypt(key: bytes, blob: bytes, associated_data: bytes = b"") -> by
         return decryptor.update(body) + decryptor.finalize()
     except InvalidTag as error:
         raise DecryptionError("authentication failed") from error
+
+
+# RFC 8998 Appendix A.1: the published SM4-GCM example.
+_KAT_KEY = bytes.fromhex("0123456789abcdeffedcba9876543210")
+_KAT_NONCE = bytes.fromhex("00001234567800000000abcd")
+_KAT_AAD = bytes.fromhex("feedfacedeadbeeffeedfacedeadbeefabaddad2")
+_KAT_PLAINTEXT = bytes.fromhex(
+    "aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbccccccccccccccccdddddddddddddddd"
+    "eeeeeeeeeeeeeeeeffffffffffffffffeeeeeeeeeeeeeeeeaaaaaaaaaaaaaaaa"
+)
+_KAT_SEALED = bytes.fromhex(
+    "17f399f08c67d5ee19d0dc9969c4bb7d5fd46fd3756489069157b282bb200735"
+    "d82710ca5c22f0ccfa7cbf93d496ac15a56834cbcf98c397b4024a2691233b8d"
+    "83de3541e4c2b58177e065a9bf7b62ec"
+)

@@ -9,6 +9,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from heli.accounts.policy import permissions, visible
+from heli.audit.actions import record_hidden_lookup
 from heli.org.models import Group, GroupYear, Unit
 
 M = TypeVar("M", bound=Model)
@@ -28,6 +29,8 @@ class Access(Generic[M]):
 def _get(user: Any, queryset: QuerySet[M], pk: int) -> Access[M]:
     obj = queryset.filter(pk=pk).first()
     if obj is None:
+        # Still a 404 to the user, so existence does not leak; the auditor sees a refusal.
+        record_hidden_lookup(user, queryset.model, pk)
         raise Http404
     return Access(obj, permissions(user, obj))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import cast
 
@@ -90,6 +90,16 @@ def generate_year(committee: Committee, year: int) -> list[LeadProposal]:
     groups = list(Group.objects.filter(committee=committee).order_by("number"))
     group_years = []
     carried: dict[int, tuple[list[Unit], list[Unit]]] = {}
+    # What a regenerated year looked like before, for the audit log.
+    before_leads: dict[int, list[int]] = defaultdict(list)
+    for gy_id, unit_id in GroupMembership.objects.filter(
+        group_year__in=existing, is_lead=True
+    ).values_list("group_year_id", "unit_id"):
+        before_leads[gy_id].append(unit_id)
+    before_status = dict(existing.values_list("pk", "leads_status"))
+    before_overrides = Counter(
+        LeadOverride.objects.filter(group_year__in=existing).values_list("group_year_id", flat=True)
+    )
     for group in groups:
         previous = GroupYear.objects.filter(group=group, year__lt=year).order_by("-year").first()
         group_year, created = GroupYear.objects.get_or_create(
@@ -113,6 +123,37 @@ def generate_year(committee: Committee, year: int) -> list[LeadProposal]:
                 )
                 taken.add(unit.pk)
     proposals = [propose_leads(gy, history.get(gy.group_id, [])) for gy in group_years]
+    members: dict[int, list[int]] = defaultdict(list)
+    for gy_id, unit_id in GroupMembership.objects.filter(
+        group_year__in=[gy.pk for gy in group_years if gy.pk in carried]
+    ).values_list("group_year_id", "unit_id"):
+        members[gy_id].append(unit_id)
+    for proposal in proposals:
+        gy = proposal.group_year
+        leads = sorted(u.pk for u in proposal.leads)
+        if gy.pk in carried:
+            detail: dict[str, object] = {
+                "year": year,
+                "group": gy.group_id,
+                "members": sorted(members[gy.pk]),
+                "leads": leads,
+                "leads_status": gy.leads_status,
+            }
+            record(events.RECORD_CREATED, obj=gy, committee=committee, detail=detail)
+            continue
+        changes: dict[str, object] = {}
+        if sorted(before_leads[gy.pk]) != leads:
+            changes["leads"] = [sorted(before_leads[gy.pk]), leads]
+        if before_status.get(gy.pk) != gy.leads_status:
+            changes["leads_status"] = [before_status.get(gy.pk), gy.leads_status]
+        if before_overrides[gy.pk]:
+            changes["lead_overrides_removed"] = [before_overrides[gy.pk], 0]
+        record(
+            events.RECORD_UPDATED,
+            obj=gy,
+            committee=committee,
+            detail={"changes": changes, "action": "generate_year"},
+        )
     return proposals
 
 
@@ -161,7 +202,7 @@ def override_lead(
     old.save(update_fields=["is_lead"])
     new.is_lead = True
     new.save(update_fields=["is_lead"])
-    return LeadOverride.objects.create(
+    override = LeadOverride.objects.create(
         committee=group_year.committee,
         group_year=group_year,
         replaced_unit=replaced,
@@ -169,6 +210,22 @@ def override_lead(
         reason=reason,
         created_by=by,
     )
+    leads_after = sorted(u for u, m in memberships.items() if m.is_lead)
+    leads_before = sorted([u for u in leads_after if u != chosen.pk] + [replaced.pk])
+    record(
+        events.RECORD_CREATED,
+        user=by,
+        obj=override,
+        detail={
+            "group_year": group_year.pk,
+            "year": group_year.year,
+            "replaced_unit": replaced.pk,
+            "chosen_unit": chosen.pk,
+            "reason": reason,
+            "changes": {"leads": [leads_before, leads_after]},
+        },
+    )
+    return override
 
 
 @transaction.atomic
@@ -196,6 +253,24 @@ def confirm_leads(committee: Committee, year: int, by: User) -> int:
         group_year.leads_confirmed_at = now
         group_year.leads_confirmed_by = by
         group_year.save(update_fields=["leads_status", "leads_confirmed_at", "leads_confirmed_by"])
+    leads: dict[int, list[int]] = defaultdict(list)
+    for gy_id, unit_id in GroupMembership.objects.filter(
+        group_year__in=group_years, is_lead=True
+    ).values_list("group_year_id", "unit_id"):
+        leads[gy_id].append(unit_id)
+    for group_year in group_years:
+        record(
+            events.RECORD_UPDATED,
+            user=by,
+            obj=group_year,
+            detail={
+                "changes": {
+                    "leads_status": [GroupYear.LeadsStatus.PROPOSED, group_year.leads_status],
+                    "leads_confirmed_by": [None, by.pk],
+                },
+                "leads": sorted(leads[group_year.pk]),
+            },
+        )
     return len(group_years)
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from heli.accounts.models import RoleAssignment
 from heli.accounts.policy import Action, can, permissions, visible
+from heli.audit.actions import record_denial
 from heli.lib.dates import current_year
 from heli.lib.http import AuthedRequest
 from heli.org import actions
@@ -43,6 +44,7 @@ def _memberships_of_year(year: int) -> Prefetch:
 @require_GET
 def unit_list(request: AuthedRequest) -> HttpResponse:
     if not can(request.user, Action.VIEW, Unit):
+        record_denial(Action.VIEW, request=request, model=Unit)
         raise Http404
     year = current_year()
     groups = list(visible(request.user, Group))
@@ -122,6 +124,7 @@ def _group_years(request: AuthedRequest, year: int) -> list[GroupYear]:
 @require_GET
 def group_list(request: AuthedRequest) -> HttpResponse:
     if not can(request.user, Action.VIEW, Group):
+        record_denial(Action.VIEW, request=request, model=Group)
         raise Http404
     years = sorted(
         set(visible(request.user, GroupYear).values_list("year", flat=True)), reverse=True
@@ -173,6 +176,7 @@ def group_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _require_manage_leads(request: AuthedRequest) -> None:
     if not can(request.user, Action.MANAGE_LEADS, GroupYear):
+        record_denial(Action.MANAGE_LEADS, request=request, model=GroupYear)
         raise Http404
 
 

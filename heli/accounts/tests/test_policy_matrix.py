@@ -192,6 +192,8 @@ ALLOWED_ON_OBJECTS: dict[Action, dict[str, frozenset[str]]] = {
     # The sysadmin keeps accounts, but not those of the other two administrators.
     Action.MANAGE_ACCOUNTS: {"sysadmin": users(*OURS) - users("secadmin", "auditor")},
     Action.MANAGE_ROLES: {"secadmin": people(*OURS) - people("secadmin")},
+    # The committee's security policy and its sign-in lockouts: asked of the committee.
+    Action.MANAGE_SECURITY: {"secadmin": frozenset({"committee"})},
 }
 
 # Which kinds each subject may act on as a whole (``can(user, action, Model)``).
@@ -230,6 +232,7 @@ ALLOWED_ON_KINDS: dict[Action, dict[str, frozenset[type[Model]]]] = {
     Action.MANAGE_LEADS: {"office": ALL_KINDS},
     Action.MANAGE_ACCOUNTS: {"sysadmin": ALL_KINDS},
     Action.MANAGE_ROLES: {"secadmin": ALL_KINDS},
+    Action.MANAGE_SECURITY: {"secadmin": ALL_KINDS},
 }
 
 # Apps that will hold business records; the three administrators see none of them.
@@ -544,7 +547,7 @@ def test_auditor_can_change_nothing(cast: Cast) -> None:
 def test_sysadmin_cannot_read_business_records(cast: Cast) -> None:
     sysadmin = cast.user("sysadmin")
     # What exists today: the business functions of the registry are not the sysadmin's.
-    for action in (Action.MANAGE_LEADS, Action.MANAGE_ROLES):
+    for action in (Action.MANAGE_LEADS, Action.MANAGE_ROLES, Action.MANAGE_SECURITY):
         for model, labels in KINDS.items():
             assert not can(sysadmin, action, model), (action, model)
             for label in labels:
@@ -604,6 +607,11 @@ def test_each_administrator_holds_only_its_own_function(cast: Cast) -> None:
             assert can(user, action, User) is expected, (admin, action)
             assert can(user, action, cast.objects["user:unit0_staff"]) is expected, (admin, action)
             assert can(user, action, cast.objects["user:leader"]) is expected, (admin, action)
+        # The security policy and lockouts are the secadmin's, asked of the committee.
+        expected = admin == "secadmin"
+        assert can(user, Action.MANAGE_SECURITY, cast.objects["committee"]) is expected, admin
+        assert can(user, Action.MANAGE_SECURITY, Committee) is expected, admin
+    assert not can(cast.user("secadmin"), Action.MANAGE_SECURITY, cast.objects["other:committee"])
     # Each administrator reaches the others' accounts or grants only through its own function.
     assert not can(cast.user("sysadmin"), Action.MANAGE_ROLES, cast.objects["ra:auditor/auditor"])
     assert not can(cast.user("sysadmin"), Action.CHANGE, cast.objects["ra:sysadmin/sysadmin"])
@@ -616,9 +624,10 @@ def test_business_roles_manage_no_accounts_and_no_roles(cast: Cast) -> None:
         if subject in ("sysadmin", "secadmin"):
             continue
         user = cast.user(subject)
-        for action in (Action.MANAGE_ACCOUNTS, Action.MANAGE_ROLES):
-            for model in (User, RoleAssignment):
+        for action in (Action.MANAGE_ACCOUNTS, Action.MANAGE_ROLES, Action.MANAGE_SECURITY):
+            for model in (User, RoleAssignment, Committee):
                 assert not can(user, action, model), (subject, action, model)
+            assert not can(user, action, cast.objects["committee"]), (subject, action)
             for label in people(*PEOPLE):
                 assert not can(user, action, cast.objects[label]), (subject, action, label)
         for label in people(*PEOPLE):

@@ -70,3 +70,8 @@ class Command(BaseCommand):
             "各单位的机关党委书记和工作人员账号为 u001_secretary、u001_staff……"
             f"u122_secretary、u122_staff，密码同为 {result.password}。"
         )
+        self.stdout.write(
+            "系统管理员、安全管理员、审计管理员（admin、secadmin、auditor）首次登录后须先绑定"
+            "两步验证：用手机上的身份验证器（如 Microsoft Authenticator）扫描页面上的二维码，"
+            "再输入其显示的六位动态口令。"
+        )

@@ -1,0 +1,410 @@
+"""Everything that changes accounts, roles, passwords and second factors.
+
+Each function checks that the actor may do it (the policy, and the rules of 三员分立),
+makes the change in one transaction and records it in the audit log. Views and tests
+call these; nothing else writes these records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_otp
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from heli.accounts import lockout, otp
+from heli.accounts.models import (
+    ADMIN_ROLES,
+    DEPARTMENT_SCOPED,
+    UNIT_SCOPED,
+    Role,
+    RoleAssignment,
+    SecurityPolicy,
+    User,
+    policy_for,
+    policy_for_user,
+)
+from heli.accounts.policy import Action, can, forget_scope, visible
+from heli.accounts.validators import generate_password
+from heli.audit import events
+from heli.audit.actions import record
+from heli.audit.models import AuditEvent
+from heli.org.models import Committee, Department, Unit
+
+FAILURE = AuditEvent.Result.FAILURE
+
+
+def _require(allowed: bool) -> None:
+    # Views turn refusals into 404s before calling; this guards every other caller.
+    if not allowed:
+        raise PermissionDenied
+
+
+# --- Accounts (the system administrator) ---------------------------------------------
+
+
+@transaction.atomic
+def create_account(
+    actor: User,
+    *,
+    username: str,
+    full_name: str,
+    title: str = "",
+    request: HttpRequest | None = None,
+) -> tuple[User, str]:
+    """A new account in the actor's committee, with a one-time password to hand over.
+
+    The account holds no role until the security administrator grants one, and its
+    owner must choose a new password at the first sign-in.
+    """
+    _require(can(actor, Action.MANAGE_ACCOUNTS, User))
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError(
+            {
+                "username": _("The username %(username)s is taken. Choose another.")
+                % {"username": username}
+            }
+        )
+    policy = policy_for(actor.committee)
+    password = generate_password(policy, username)
+    person = User(
+        username=username,
+        full_name=full_name,
+        title=title,
+        committee=actor.committee,
+        must_change_password=True,
+    )
+    person.set_password(password)
+    person.save()
+    record(
+        events.ACCOUNT_CREATED,
+        request=request,
+        user=actor,
+        obj=person,
+        detail={"username": username, "full_name": full_name, "title": title},
+    )
+    return person, password
+
+
+@transaction.atomic
+def reset_password(actor: User, person: User, *, request: HttpRequest | None = None) -> str:
+    """A new one-time password for someone who forgot theirs; they must change it at once."""
+    _require(can(actor, Action.MANAGE_ACCOUNTS, person))
+    if person.pk == actor.pk:
+        raise ValidationError(_("Change your own password on the Change password page."))
+    password = generate_password(policy_for_user(person), person.username)
+    person.set_password(password)
+    person.must_change_password = True
+    # The new hash also ends every session of the old password (Django checks it).
+    person.save(update_fields=["password", "must_change_password"])
+    record(events.PASSWORD_RESET, request=request, user=actor, obj=person)
+    return password
+
+
+@transaction.atomic
+def disable_account(actor: User, person: User, *, request: HttpRequest | None = None) -> None:
+    _require(can(actor, Action.MANAGE_ACCOUNTS, person))
+    if person.pk == actor.pk:
+        raise ValidationError(_("You cannot disable your own account."))
+    if not person.is_active:
+        return
+    person.is_active = False
+    person.save(update_fields=["is_active"])
+    record(events.ACCOUNT_DISABLED, request=request, user=actor, obj=person)
+
+
+@transaction.atomic
+def enable_account(actor: User, person: User, *, request: HttpRequest | None = None) -> None:
+    _require(can(actor, Action.MANAGE_ACCOUNTS, person))
+    if person.is_active:
+        return
+    person.is_active = True
+    person.save(update_fields=["is_active"])
+    record(events.ACCOUNT_ENABLED, request=request, user=actor, obj=person)
+
+
+# --- Roles (the security administrator) ----------------------------------------------
+
+
+@transaction.atomic
+def grant_role(
+    actor: User,
+    person: User,
+    role: str,
+    *,
+    department: Department | None = None,
+    unit: Unit | None = None,
+) -> RoleAssignment:
+    """Give ``person`` a role in the actor's committee, scoped as the role requires.
+
+    三员分立: an account holds at most one of the three administrator roles and, as an
+    administrator, no business role (the database also refuses a second admin role).
+    """
+    _require(can(actor, Action.MANAGE_ROLES, person))
+    committee = actor.committee
+    if committee is None:
+        raise PermissionDenied
+    role = Role(role)
+    if role in DEPARTMENT_SCOPED:
+        if department is None or department.committee_id != committee.pk:
+            raise ValidationError({"department": _("Choose the department for this role.")})
+        unit = None
+    elif role in UNIT_SCOPED:
+        if unit is None or unit.committee_id != committee.pk:
+            raise ValidationError({"unit": _("Choose the unit for this role.")})
+        if unit.status != Unit.Status.ACTIVE:
+            raise ValidationError({"unit": _("This unit has been merged or abolished.")})
+        department = None
+    else:
+        department = unit = None
+    held = set(
+        RoleAssignment.objects.select_for_update()
+        .filter(user=person)
+        .values_list("role", flat=True)
+    )
+    if role in ADMIN_ROLES and held & ADMIN_ROLES - {role}:
+        raise ValidationError(
+            {
+                "role": _(
+                    "An account may hold only one of the system, security and audit "
+                    "administrator roles. Revoke the other one first, or use another account."
+                )
+            }
+        )
+    if role in ADMIN_ROLES and held - ADMIN_ROLES:
+        raise ValidationError(
+            {
+                "role": _(
+                    "An administrator account holds no business role. Revoke its other "
+                    "roles first, or use another account."
+                )
+            }
+        )
+    if role not in ADMIN_ROLES and held & ADMIN_ROLES:
+        raise ValidationError(
+            {
+                "role": _(
+                    "This is an administrator account: it may hold no business role. "
+                    "Use the person's own account."
+                )
+            }
+        )
+    exists = RoleAssignment.objects.filter(
+        user=person, role=role, department=department, unit=unit
+    ).exists()
+    if exists:
+        raise ValidationError({"role": _("The account already holds this role.")})
+    try:
+        with transaction.atomic():
+            assignment = RoleAssignment.objects.create(
+                user=person, committee=committee, role=role, department=department, unit=unit
+            )
+    except IntegrityError as error:
+        # Two grants at once: the database's one-admin-role index decided.
+        raise ValidationError(
+            {"role": _("The account already holds an administrator role.")}
+        ) from error
+    forget_scope(person)
+    # ROLE_GRANTED is recorded by the audit app from the model's own signal, wherever a
+    # role is created (heli.audit.signals); recording it here too would double it.
+    return assignment
+
+
+@transaction.atomic
+def revoke_role(actor: User, assignment: RoleAssignment) -> None:
+    _require(can(actor, Action.MANAGE_ROLES, assignment))
+    person = assignment.user
+    # ROLE_REVOKED is recorded by the audit app from the model's delete signal.
+    assignment.delete()
+    forget_scope(person)
+
+
+# --- Lockouts and the security policy (the security administrator) --------------------
+
+
+@transaction.atomic
+def unlock_account(
+    actor: User,
+    *,
+    username: str = "",
+    ip_address: str = "",
+    request: HttpRequest | None = None,
+) -> int:
+    """End a sign-in lock early: of one of the committee's accounts, or of an address.
+
+    An address may be unlocked only if it was locked while trying this committee's
+    accounts: another committee's attackers are not ours to let back in.
+    """
+    committee = actor.committee
+    _require(committee is not None and can(actor, Action.MANAGE_SECURITY, committee))
+    ours = visible(actor, User).values("username")
+    locks = lockout.current_locks(ours)
+    if username:
+        person = visible(actor, User).filter(username=username).first()
+        if person is None or username not in {lock.key for lock in locks.accounts}:
+            raise ValidationError(_("This account is not locked."))
+        count = lockout.unlock(username=username)
+        record(events.ACCOUNT_UNLOCKED, request=request, user=actor, obj=person)
+        return count
+    if ip_address and ip_address in {lock.key for lock in locks.addresses}:
+        count = lockout.unlock(ip_address=ip_address)
+        record(
+            events.ACCOUNT_UNLOCKED,
+            request=request,
+            user=actor,
+            object_type="ip_address",
+            object_id=ip_address,
+            object_repr=ip_address,
+            detail={"ip_address": ip_address},
+        )
+        return count
+    raise ValidationError(_("This address is not locked."))
+
+
+@transaction.atomic
+def set_security_policy(
+    actor: User,
+    committee: Committee,
+    values: dict[str, Any],
+    *,
+    request: HttpRequest | None = None,
+) -> SecurityPolicy:
+    """Change the committee's security policy (made on first change), recording before/after."""
+    _require(can(actor, Action.MANAGE_SECURITY, committee))
+    policy, _created = SecurityPolicy.objects.select_for_update().get_or_create(committee=committee)
+    before = policy.values()
+    for name in SecurityPolicy.EDITABLE:
+        if name in values:
+            setattr(policy, name, values[name])
+    policy.full_clean()
+    after = policy.values()
+    if after == before and not _created:
+        return policy
+    policy.save()
+    changed = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]}
+    record(
+        events.SETTINGS_CHANGED,
+        request=request,
+        user=actor,
+        obj=policy,
+        detail={"setting": "security_policy", "before": before, "after": after, "changed": changed},
+    )
+    return policy
+
+
+# --- One's own password and second factor ---------------------------------------------
+
+
+@transaction.atomic
+def change_password(request: HttpRequest, user: User, new_password: str) -> None:
+    """The signed-in user's own new password (already checked against the old one)."""
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    # Stay signed in here; every other session of the old password ends.
+    update_session_auth_hash(request, user)
+    record(events.PASSWORD_CHANGED, request=request, user=user, obj=user)
+
+
+def wrong_password(request: HttpRequest, user: User, event: str) -> bool:
+    """A re-entered password was wrong: audit it and count it towards the lockout.
+
+    Returns True if that locked the account or the address.
+    """
+    record(
+        event,
+        request=request,
+        user=user,
+        obj=user,
+        result=FAILURE,
+        detail={"reason": "wrong_password"},
+    )
+    return lockout.count_failure(request, user.get_username())
+
+
+def _otp_failure(request: HttpRequest, user: User, device: TOTPDevice, stage: str) -> bool:
+    allowed, info = device.verify_is_allowed()
+    detail: dict[str, Any] = {"stage": stage, "failures": device.throttling_failure_count}
+    if not allowed and info:
+        detail["throttled_until"] = info.get("locked_until")
+    record(events.OTP_FAILURE, request=request, user=user, obj=user, result=FAILURE, detail=detail)
+    return lockout.count_failure(request, user.get_username())
+
+
+@transaction.atomic
+def confirm_device(request: HttpRequest, user: User, device: TOTPDevice, code: str) -> bool:
+    """Enrolment: the first code from a new device makes it the user's second factor."""
+    if device.user_id != user.pk or device.confirmed:
+        raise PermissionDenied
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    if not device.verify_token(code):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    _complete_second_factor(request, user, device)
+    record(
+        events.OTP_ENROLLED,
+        request=request,
+        user=user,
+        obj=user,
+        detail={"device": device.persistent_id},
+    )
+    return True
+
+
+def enrolment_failed(request: HttpRequest, user: User, device: TOTPDevice) -> bool:
+    return _otp_failure(request, user, device, "enrol")
+
+
+def verify_code(request: HttpRequest, user: User, code: str) -> bool:
+    """The second step of signing in. Returns whether the code was accepted.
+
+    A wrong code counts like a wrong password (5 lock the account for 15 minutes), on
+    top of django-otp's own doubling delay between attempts on the device.
+    """
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+        if device is None:
+            return False
+        if device.verify_token(code):
+            _complete_second_factor(request, user, device)
+            return True
+    _otp_failure(request, user, device, "sign_in")
+    return False
+
+
+def _complete_second_factor(request: HttpRequest, user: User, device: TOTPDevice) -> None:
+    # A new session key for the stronger authentication, then mark it verified.
+    request.session.cycle_key()
+    django_otp.login(request, device)
+    request.session[otp.SESSION_HAS_DEVICE] = True
+    lockout.forget_failures(user.get_username())
+
+
+@transaction.atomic
+def remove_device(request: HttpRequest, user: User) -> None:
+    """Stop using a second factor (password re-entered by the view). Administrators may not."""
+    if otp.required_for(user, policy_for_user(user)):
+        raise ValidationError(
+            _("Administrators must keep two-step verification. It cannot be turned off.")
+        )
+    devices = list(TOTPDevice.objects.filter(user=user))
+    if not devices:
+        return
+    TOTPDevice.objects.filter(user=user).delete()
+    request.session[otp.SESSION_HAS_DEVICE] = False
+    record(
+        events.OTP_REMOVED,
+        request=request,
+        user=user,
+        obj=user,
+        detail={"devices": [d.persistent_id for d in devices]},
+    )

@@ -1,0 +1,340 @@
+"""The administrators' account pages (三员分立).
+
+The system administrator keeps accounts (create, reset password, disable, enable);
+the security administrator grants and revokes roles, unlocks locked sign-ins and sets
+the committee's security policy. Each is refused the other's pages with a 404, and the
+audit administrator gets none of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.forms import BaseForm, Form
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from heli.accounts import actions, lockout
+from heli.accounts.forms import AccountForm, PeopleFilterForm, RoleGrantForm, SecurityPolicyForm
+from heli.accounts.models import RoleAssignment, User, policy_for
+from heli.accounts.policy import Action, can, permissions, visible
+from heli.lib.http import AuthedRequest
+from heli.lib.idempotency import Submission, new_token
+from heli.org.access import Access
+from heli.org.forms import bootstrap
+from heli.org.models import Unit
+
+PAGE_SIZE = 50
+
+
+def _keeps_accounts(user: Any) -> bool:
+    """The people pages are the sysadmin's (accounts) and the secadmin's (roles)."""
+    return can(user, Action.MANAGE_ACCOUNTS, User) or can(user, Action.MANAGE_ROLES, User)
+
+
+def get_person_for_user(user: Any, pk: int) -> Access[User]:
+    """An account of the user's committee, for an administrator who keeps accounts or roles."""
+    if not _keeps_accounts(user):
+        raise Http404
+    person = visible(user, User).filter(pk=pk).first()
+    if person is None:
+        raise Http404
+    return Access(person, permissions(user, person))
+
+
+def _apply_errors(form: BaseForm, error: ValidationError) -> None:
+    """Put an action's refusal next to the field it concerns, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+# --- People --------------------------------------------------------------------------
+
+
+@require_GET
+def people(request: AuthedRequest) -> HttpResponse:
+    """The committee's accounts: search, filter by unit, role and status; fixed queries."""
+    user = request.user
+    if not _keeps_accounts(user):
+        raise Http404
+    units = Unit.objects.filter(committee=request.committee).order_by("sort_order", "id")
+    form = PeopleFilterForm(request.GET or None, units=units)
+    accounts = visible(user, User)
+    locked = lockout.locked_usernames(accounts.values("username"))
+    qs = accounts.order_by("username")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            q = data["q"]
+            qs = qs.filter(
+                Q(username__icontains=q) | Q(full_name__icontains=q) | Q(title__icontains=q)
+            )
+        if data["unit"]:
+            qs = qs.filter(role_assignments__unit=data["unit"])
+        if data["role"]:
+            qs = qs.filter(role_assignments__role=data["role"])
+        status = data["status"]
+        if status == "active":
+            qs = qs.filter(is_active=True)
+        elif status == "disabled":
+            qs = qs.filter(is_active=False)
+        elif status == "locked":
+            qs = qs.filter(username__in=locked)
+        elif status == "must_change":
+            qs = qs.filter(must_change_password=True)
+        if data["unit"] or data["role"]:
+            qs = qs.distinct()
+    roles = RoleAssignment.objects.select_related("unit", "department").order_by("role", "id")
+    qs = qs.prefetch_related(Prefetch("role_assignments", queryset=roles))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/people_list.html",
+        {
+            "form": bootstrap(form),
+            "page": page,
+            "rows": rows,
+            "locked": locked,
+            "query": query.urlencode(),
+            "can_create": can(user, Action.MANAGE_ACCOUNTS, User),
+        },
+    )
+
+
+def _detail_context(request: AuthedRequest, access: Access[User], **extra: Any) -> dict[str, Any]:
+    person = access.obj
+    roles = list(
+        person.role_assignments.select_related("unit", "department").order_by("role", "id")
+    )
+    context: dict[str, Any] = {
+        "person": person,
+        "perms": access.perms,
+        "roles": roles,
+        "revocable": {ra.pk for ra in roles if can(request.user, Action.MANAGE_ROLES, ra)},
+        "locked_until": lockout.lock_ends_at(person.username, None),
+        "can_unlock": can(request.user, Action.MANAGE_SECURITY, request.committee),
+    }
+    if "manage_roles" in access:
+        context["grant_form"] = bootstrap(RoleGrantForm(committee=request.committee))
+    context.update(extra)
+    return context
+
+
+@require_GET
+def person_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    access = get_person_for_user(request.user, pk)
+    return render(request, "accounts/person_detail.html", _detail_context(request, access))
+
+
+@require_http_methods(["GET", "POST"])
+def person_create(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    if not can(user, Action.MANAGE_ACCOUNTS, User):
+        raise Http404
+    if request.method != "POST":
+        return render(
+            request,
+            "accounts/person_form.html",
+            {"form": bootstrap(AccountForm()), "token": new_token()},
+        )
+    token = request.POST.get("submission")
+    submission = Submission(request, token)
+    if not submission.first:
+        messages.info(request, _("This form was already sent; nothing was saved twice."))
+        return redirect(submission.result_url or reverse("accounts:people"))
+    form = AccountForm(request.POST)
+    if form.is_valid():
+        try:
+            person, password = actions.create_account(user, **form.cleaned_data, request=request)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            submission.done(reverse("accounts:person_detail", args=[person.pk]))
+            return _one_time_password(request, person, password, created=True)
+    submission.release()
+    return render(
+        request,
+        "accounts/person_form.html",
+        {"form": bootstrap(form), "token": token or new_token()},
+    )
+
+
+def _one_time_password(
+    request: AuthedRequest, person: User, password: str, *, created: bool
+) -> HttpResponse:
+    """The one time the password is shown: not stored, not in a message, not cached."""
+    response = render(
+        request,
+        "accounts/one_time_password.html",
+        {"person": person, "password": password, "created": created},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def person_reset_password(request: AuthedRequest, pk: int) -> HttpResponse:
+    access = get_person_for_user(request.user, pk)
+    if "manage_accounts" not in access:
+        raise Http404
+    try:
+        password = actions.reset_password(request.user, access.obj, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("accounts:person_detail", pk=pk)
+    return _one_time_password(request, access.obj, password, created=False)
+
+
+@require_POST
+def person_disable(request: AuthedRequest, pk: int) -> HttpResponse:
+    access = get_person_for_user(request.user, pk)
+    if "manage_accounts" not in access:
+        raise Http404
+    try:
+        actions.disable_account(request.user, access.obj, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The account of %(name)s is disabled.") % {"name": access.obj})
+    return redirect("accounts:person_detail", pk=pk)
+
+
+@require_POST
+def person_enable(request: AuthedRequest, pk: int) -> HttpResponse:
+    access = get_person_for_user(request.user, pk)
+    if "manage_accounts" not in access:
+        raise Http404
+    actions.enable_account(request.user, access.obj, request=request)
+    messages.success(request, _("The account of %(name)s is enabled.") % {"name": access.obj})
+    return redirect("accounts:person_detail", pk=pk)
+
+
+# --- Roles ---------------------------------------------------------------------------
+
+
+@require_POST
+def role_grant(request: AuthedRequest, pk: int) -> HttpResponse:
+    access = get_person_for_user(request.user, pk)
+    if "manage_roles" not in access:
+        raise Http404
+    form = RoleGrantForm(request.POST, committee=request.committee)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.grant_role(
+                request.user,
+                access.obj,
+                data["role"],
+                department=data["department"],
+                unit=data["unit"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The role was granted."))
+            return redirect("accounts:person_detail", pk=pk)
+    context = _detail_context(request, access, grant_form=bootstrap(form))
+    return render(request, "accounts/person_detail.html", context)
+
+
+@require_POST
+def role_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
+    assignment = visible(request.user, RoleAssignment).select_related("user").filter(pk=pk).first()
+    if assignment is None or not can(request.user, Action.MANAGE_ROLES, assignment):
+        raise Http404
+    person_pk = assignment.user_id
+    actions.revoke_role(request.user, assignment)
+    messages.success(request, _("The role was revoked."))
+    return redirect("accounts:person_detail", pk=person_pk)
+
+
+# --- Lockouts and the security policy -------------------------------------------------
+
+
+def _require_security(request: AuthedRequest) -> None:
+    if request.committee is None or not can(
+        request.user, Action.MANAGE_SECURITY, request.committee
+    ):
+        raise Http404
+
+
+@require_GET
+def lockouts(request: AuthedRequest) -> HttpResponse:
+    """Accounts and addresses locked now after failed sign-ins, with an unlock button."""
+    _require_security(request)
+    accounts = visible(request.user, User)
+    locks = lockout.current_locks(accounts.values("username"))
+    people = {u.username: u for u in accounts.filter(username__in=[x.key for x in locks.accounts])}
+    for lock in locks.accounts:
+        lock.user = people.get(lock.key)
+    return render(
+        request,
+        "accounts/lockouts.html",
+        {
+            "locks": locks,
+            "failure_limit": lockout.failure_limit(),
+            "lockout_minutes": int(lockout.cool_off().total_seconds() // 60),
+        },
+    )
+
+
+@require_POST
+def unlock(request: AuthedRequest) -> HttpResponse:
+    _require_security(request)
+    username = request.POST.get("username", "")
+    ip_address = request.POST.get("ip_address", "")
+    try:
+        actions.unlock_account(
+            request.user, username=username, ip_address=ip_address, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("%(what)s can sign in again.") % {"what": username or ip_address}
+        )
+    back = request.POST.get("back")
+    if back == "person" and username:
+        person = visible(request.user, User).filter(username=username).first()
+        if person is not None:
+            return redirect("accounts:person_detail", pk=person.pk)
+    return redirect("accounts:lockouts")
+
+
+@require_http_methods(["GET", "POST"])
+def security_policy(request: AuthedRequest) -> HttpResponse:
+    _require_security(request)
+    policy = policy_for(request.committee)
+    form = SecurityPolicyForm(request.POST if request.method == "POST" else None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.set_security_policy(
+                request.user, request.committee, form.cleaned_data, request=request
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The security policy was saved."))
+            return redirect("accounts:security_policy")
+    return render(
+        request,
+        "accounts/security_policy.html",
+        {
+            "form": bootstrap(cast(Form, form)),
+            "failure_limit": lockout.failure_limit(),
+            "lockout_minutes": int(lockout.cool_off().total_seconds() // 60),
+        },
+    )

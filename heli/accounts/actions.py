@@ -302,9 +302,16 @@ def set_security_policy(
 
 
 @transaction.atomic
-def change_password(request: HttpRequest, user: User, new_password: str) -> None:
-    """The signed-in user's own new password (already checked against the old one)."""
-    validate_password(new_password, user)
+def change_password(
+    request: HttpRequest, user: User, new_password: str, *, validated: bool = False
+) -> None:
+    """The signed-in user's own new password (the view has checked the old one).
+
+    ``validated``: the form already ran the password rules; the history check hashes
+    the password once per remembered password, so it is not run twice.
+    """
+    if not validated:
+        validate_password(new_password, user)
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])

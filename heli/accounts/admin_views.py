@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from heli.accounts import actions, lockout
+from heli.accounts.access import get_person_for_user, keeps_accounts
 from heli.accounts.forms import AccountForm, PeopleFilterForm, RoleGrantForm, SecurityPolicyForm
 from heli.accounts.models import RoleAssignment, User, policy_for
-from heli.accounts.policy import Action, can, permissions, visible
+from heli.accounts.policy import Action, can, visible
 from heli.lib.http import AuthedRequest
 from heli.lib.idempotency import Submission, new_token
 from heli.org.access import Access
@@ -32,21 +33,6 @@ from heli.org.forms import bootstrap
 from heli.org.models import Unit
 
 PAGE_SIZE = 50
-
-
-def _keeps_accounts(user: Any) -> bool:
-    """The people pages are the sysadmin's (accounts) and the secadmin's (roles)."""
-    return can(user, Action.MANAGE_ACCOUNTS, User) or can(user, Action.MANAGE_ROLES, User)
-
-
-def get_person_for_user(user: Any, pk: int) -> Access[User]:
-    """An account of the user's committee, for an administrator who keeps accounts or roles."""
-    if not _keeps_accounts(user):
-        raise Http404
-    person = visible(user, User).filter(pk=pk).first()
-    if person is None:
-        raise Http404
-    return Access(person, permissions(user, person))
 
 
 def _apply_errors(form: BaseForm, error: ValidationError) -> None:
@@ -65,7 +51,7 @@ def _apply_errors(form: BaseForm, error: ValidationError) -> None:
 def people(request: AuthedRequest) -> HttpResponse:
     """The committee's accounts: search, filter by unit, role and status; fixed queries."""
     user = request.user
-    if not _keeps_accounts(user):
+    if not keeps_accounts(user):
         raise Http404
     units = Unit.objects.filter(committee=request.committee).order_by("sort_order", "id")
     form = PeopleFilterForm(request.GET or None, units=units)

@@ -53,7 +53,9 @@ def password_change(request: AuthedRequest) -> HttpResponse:
     form = PasswordChangeForm(user, _data(request))
     if request.method == "POST":
         if form.is_valid():
-            actions.change_password(request, user, form.cleaned_data["new_password1"])
+            actions.change_password(
+                request, user, form.cleaned_data["new_password1"], validated=True
+            )
             messages.success(request, _("Your password was changed."))
             return redirect(_next_url(request))
         if "old_password" in form.errors and actions.wrong_password(

@@ -123,11 +123,10 @@ class PasswordHistoryValidator:
         ]
         if any(check_password(password, encoded) for encoded in hashes):
             raise ValidationError(
-                ngettext(
-                    "This password is your last password. Choose one you have not used.",
+                # The policy keeps at least 5 (a database check), so always plural.
+                _(
                     "This password is one of your last %(count)d passwords. Choose one "
-                    "you have not used.",
-                    count,
+                    "you have not used."
                 ),
                 code="password_reused",
                 params={"count": count},

@@ -46,10 +46,31 @@ def _plain_detail(detail: dict[str, Any] | None) -> dict[str, Any]:
     """
     if not detail:
         return {}
-    plain = json.loads(json.dumps(detail, cls=DjangoJSONEncoder, ensure_ascii=False))
+    plain = json.loads(
+        json.dumps(detail, cls=DjangoJSONEncoder, ensure_ascii=False),
+        parse_float=_number,
+        parse_constant=str,  # NaN and Infinity are not JSON: kept as words
+    )
     if not isinstance(plain, dict):
         raise TypeError("audit detail must be a dict")
-    return plain
+    return _without_nul(plain)
+
+
+def _without_nul(value: Any) -> Any:
+    """PostgreSQL stores no NUL character; an attacker's input may hold one."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+def _number(text: str) -> int | float:
+    """A whole float as an int: PostgreSQL's jsonb gives 1e20 back as 100000000000000000000."""
+    value = float(text)
+    return int(value) if value.is_integer() else value
 
 
 def _address(request: HttpRequest | None) -> tuple[str | None, str]:
@@ -100,15 +121,16 @@ def record(
     source_ip, odd_address = _address(request)
     if odd_address:
         detail["source_address_unparsed"] = odd_address
+    username = str(getattr(user, "username", "") or detail.get("username", ""))
     row = AuditEvent(
         committee_id=committee_id,
         user=user,
-        username=str(getattr(user, "username", "") or detail.get("username", ""))[:150],
+        username=_without_nul(username)[:150],
         source_ip=source_ip,
         event=event,
         object_type=object_type[:100],
-        object_id=str(object_id)[:64],
-        object_repr=object_repr[:200],
+        object_id=_without_nul(str(object_id))[:64],
+        object_repr=_without_nul(object_repr)[:200],
         result=str(result),
         detail=detail,
     )

@@ -164,7 +164,7 @@ def install(connection: BaseDatabaseWrapper) -> None:
                 cursor.execute(sql)
 
 
-def remove(connection: BaseDatabaseWrapper) -> None:
+def remove(connection: BaseDatabaseWrapper, *, permit_table: bool = False) -> None:
     """Drop the triggers (the reverse of the migration, and inside ``lifted``)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -173,6 +173,8 @@ def remove(connection: BaseDatabaseWrapper) -> None:
         elif connection.vendor == "sqlite":
             for name in SQLITE_TRIGGER_NAMES:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            if permit_table:
+                cursor.execute(f"DROP TABLE IF EXISTS {PERMIT_TABLE}")
 
 
 def installed(connection: BaseDatabaseWrapper) -> bool | None:

@@ -139,5 +139,6 @@ def event_export(request: AuthedRequest, fmt: str) -> HttpResponseBase:
             detail={"format": fmt, "rows": total, "upto_id": upto, "filters": form.as_detail()},
         )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    filename = f"{_('audit-log')}-{stamp}.{fmt}"
+    name = _("audit-log")  # the file's name, before the time it was made
+    filename = f"{name}-{stamp}.{fmt}"
     return export.response(fmt, found.order_by("-pk"), filename)

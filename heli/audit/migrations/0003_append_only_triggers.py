@@ -18,7 +18,7 @@ def remove(apps, schema_editor):
     from heli.audit import guards
 
     if schema_editor.connection.vendor in ("postgresql", "sqlite"):
-        guards.remove(schema_editor.connection)
+        guards.remove(schema_editor.connection, permit_table=True)
 
 
 class Migration(migrations.Migration):

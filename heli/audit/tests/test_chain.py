@@ -182,6 +182,27 @@ def test_what_the_mac_covers_reads_back_the_same(db: None) -> None:
     assert chain.verify().ok
 
 
+def test_numbers_in_the_detail_read_back_the_same(db: None) -> None:
+    detail = {"ratio": 0.1, "big": 1e20, "one": 1.0, "tiny": 1.5e-7, "nan": float("nan")}
+    actions.record(events.SETTINGS_CHANGED, detail=detail)
+    row = AuditEvent.objects.get()
+    assert row.detail["big"] == 10**20 and row.detail["one"] == 1 and row.detail["nan"] == "NaN"
+    assert chain.verify().ok
+
+
+def test_nul_characters_from_an_attacker_do_not_break_the_log(db: None) -> None:
+    actions.record(
+        events.LOGIN_FAILURE,
+        detail={"username": "adm\x00in", "k\x00": ["a\x00"]},
+        object_repr="x\x00y",
+        result="failure",
+    )
+    row = AuditEvent.objects.get()
+    assert (row.username, row.object_repr) == ("admin", "xy")
+    assert row.detail == {"username": "admin", "k": ["a"]}
+    assert chain.verify().ok
+
+
 def test_the_mac_does_not_depend_on_the_time_zone_setting(db: None) -> None:
     write(2)
     with override_settings(TIME_ZONE="UTC"):

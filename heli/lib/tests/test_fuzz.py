@@ -103,9 +103,12 @@ def urls_for(world: World) -> list[str]:
         if name in SKIP:
             continue
         argc = pattern.pattern.regex.groups
-        for pk in ids if argc else [None]:
+        if not argc:
+            urls.add(reverse(name))
+            continue
+        for pk in ids:
             try:
-                urls.add(reverse(name, args=[pk] * argc) if argc else reverse(name))
+                urls.add(reverse(name, args=[pk] * argc))
             except Exception:  # noqa: S112 (a pattern whose arguments are not ids)
                 continue
     return sorted(urls)

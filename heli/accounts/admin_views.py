@@ -26,6 +26,7 @@ from heli.accounts.access import get_person_for_user, keeps_accounts
 from heli.accounts.forms import AccountForm, PeopleFilterForm, RoleGrantForm, SecurityPolicyForm
 from heli.accounts.models import RoleAssignment, User, policy_for
 from heli.accounts.policy import Action, can, visible
+from heli.audit.actions import deny
 from heli.lib.http import AuthedRequest
 from heli.lib.idempotency import Submission, new_token
 from heli.org.access import Access
@@ -52,7 +53,7 @@ def people(request: AuthedRequest) -> HttpResponse:
     """The committee's accounts: search, filter by unit, role and status; fixed queries."""
     user = request.user
     if not keeps_accounts(user):
-        raise Http404
+        deny(Action.MANAGE_ACCOUNTS, request=request, model=User)
     units = Unit.objects.filter(committee=request.committee).order_by("sort_order", "id")
     form = PeopleFilterForm(request.GET or None, units=units)
     accounts = visible(user, User)
@@ -129,7 +130,7 @@ def person_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def person_create(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if not can(user, Action.MANAGE_ACCOUNTS, User):
-        raise Http404
+        deny(Action.MANAGE_ACCOUNTS, request=request, model=User)
     if request.method != "POST":
         return render(
             request,
@@ -175,7 +176,7 @@ def _one_time_password(
 def person_reset_password(request: AuthedRequest, pk: int) -> HttpResponse:
     access = get_person_for_user(request.user, pk)
     if "manage_accounts" not in access:
-        raise Http404
+        deny(Action.MANAGE_ACCOUNTS, request=request, obj=access.obj)
     try:
         password = actions.reset_password(request.user, access.obj, request=request)
     except ValidationError as error:
@@ -188,7 +189,7 @@ def person_reset_password(request: AuthedRequest, pk: int) -> HttpResponse:
 def person_disable(request: AuthedRequest, pk: int) -> HttpResponse:
     access = get_person_for_user(request.user, pk)
     if "manage_accounts" not in access:
-        raise Http404
+        deny(Action.MANAGE_ACCOUNTS, request=request, obj=access.obj)
     try:
         actions.disable_account(request.user, access.obj, request=request)
     except ValidationError as error:
@@ -202,7 +203,7 @@ def person_disable(request: AuthedRequest, pk: int) -> HttpResponse:
 def person_enable(request: AuthedRequest, pk: int) -> HttpResponse:
     access = get_person_for_user(request.user, pk)
     if "manage_accounts" not in access:
-        raise Http404
+        deny(Action.MANAGE_ACCOUNTS, request=request, obj=access.obj)
     actions.enable_account(request.user, access.obj, request=request)
     messages.success(request, _("The account of %(name)s is enabled.") % {"name": access.obj})
     return redirect("accounts:person_detail", pk=pk)
@@ -215,7 +216,7 @@ def person_enable(request: AuthedRequest, pk: int) -> HttpResponse:
 def role_grant(request: AuthedRequest, pk: int) -> HttpResponse:
     access = get_person_for_user(request.user, pk)
     if "manage_roles" not in access:
-        raise Http404
+        deny(Action.MANAGE_ROLES, request=request, obj=access.obj)
     form = RoleGrantForm(request.POST, committee=request.committee)
     if form.is_valid():
         data = form.cleaned_data
@@ -254,7 +255,7 @@ def _require_security(request: AuthedRequest) -> None:
     if request.committee is None or not can(
         request.user, Action.MANAGE_SECURITY, request.committee
     ):
-        raise Http404
+        deny(Action.MANAGE_SECURITY, request=request, obj=request.committee)
 
 
 @require_GET

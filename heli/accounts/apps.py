@@ -8,6 +8,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from heli.accounts import signals
+        from heli.accounts import checks, signals
+
+        del checks  # imported to register the start-up checks
 
         signals.connect()

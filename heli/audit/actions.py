@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import json
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Model
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.timezone import now
 
 from heli.audit import events, guards
@@ -297,3 +297,15 @@ def prune(days: int, *, dry_run: bool = False) -> dict[str, Any]:
     summary["removed"] = removed
     record(events.AUDIT_PRUNED, committee=None, user=None, detail=summary)
     return summary
+
+
+def deny(
+    action: str,
+    *,
+    request: HttpRequest | None = None,
+    obj: Model | None = None,
+    model: type[Model] | None = None,
+) -> NoReturn:
+    """Record that the policy refused ``action``, then answer 404 (never 403)."""
+    record_denial(action, request=request, obj=obj, model=model)
+    raise Http404

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from heli.accounts.policy import Action, can
+from heli.audit.actions import deny
 from heli.lib.http import AuthedRequest
 from heli.lib.idempotency import Submission, new_token
 from heli.org import actions
@@ -38,7 +39,7 @@ def _render(request: AuthedRequest, form: Form, context: dict[str, Any]) -> Http
 @require_http_methods(["GET", "POST"])
 def unit_create(request: AuthedRequest) -> HttpResponse:
     if not can(request.user, Action.CHANGE, Unit):
-        raise Http404
+        deny(Action.CHANGE, request=request, model=Unit)
     context = {"title": _("Add a unit"), "cancel_url": reverse("org:unit_list")}
     if request.method != "POST":
         form = NewUnitForm(initial={"leading_body": Unit.LeadingBody.PARTY_GROUP, "sort_order": 0})
@@ -68,7 +69,7 @@ def unit_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     access = get_unit_for_user(request.user, pk)
     unit = access.obj
     if "change" not in access:
-        raise Http404
+        deny(Action.CHANGE, request=request, obj=unit)
     cancel_url = reverse("org:unit_detail", args=[unit.pk])
     context = {
         "title": _("Edit %(unit)s") % {"unit": unit.name},
@@ -95,8 +96,10 @@ def unit_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def party_org_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk).obj
     org = OrganPartyOrg.objects.filter(unit=unit).first()
-    if org is None or not can(request.user, Action.CHANGE, org):
+    if org is None:
         raise Http404
+    if not can(request.user, Action.CHANGE, org):
+        deny(Action.CHANGE, request=request, obj=org)
     cancel_url = reverse("org:unit_detail", args=[unit.pk])
     context = {
         "title": _("Edit the organ party organisation of %(unit)s") % {"unit": unit.name},
@@ -123,7 +126,9 @@ def party_org_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def unit_end(request: AuthedRequest, pk: int) -> HttpResponse:
     access = get_unit_for_user(request.user, pk)
     unit = access.obj
-    if "change" not in access or not unit.is_active:
+    if "change" not in access:
+        deny(Action.CHANGE, request=request, obj=unit)
+    if not unit.is_active:
         raise Http404
     cancel_url = reverse("org:unit_detail", args=[unit.pk])
     context = {

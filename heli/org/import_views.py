@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from heli.accounts.models import User
 from heli.accounts.policy import Action, can
+from heli.audit.actions import deny
 from heli.lib.dates import current_year
 from heli.org.import_forms import ImportForm
 from heli.org.importer import (
@@ -38,7 +39,7 @@ MAX_SHOWN = 1000
 def _importer(request: HttpRequest) -> tuple[User, Committee]:
     """The signed-in user and their committee, if they may import; a 404 otherwise."""
     if not can(request.user, Action.IMPORT, Unit):
-        raise Http404
+        deny(Action.IMPORT, request=request, model=Unit)
     user = cast(User, request.user)
     if user.committee is None:  # can() already refuses users without a committee
         raise Http404

@@ -184,3 +184,10 @@ def test_readers_cannot_edit(client, world: World) -> None:
         assert client.get(reverse("org:unit_end", args=[world.units[0].pk])).status_code == 404, (
             name
         )
+
+
+def test_refused_edit_is_audited(client, world: World) -> None:
+    client.force_login(world.user("leader"))
+    assert client.get(reverse("org:unit_edit", args=[world.units[0].pk])).status_code == 404
+    row = AuditEvent.objects.get(event="permission.denied")
+    assert (row.username, row.result, row.object_id) == ("leader", "denied", str(world.units[0].pk))

@@ -24,6 +24,22 @@ from heli.org.models import (
 )
 
 PASSWORD = "Heli-test-2026!"
+# Every user build_world() makes, in the order the permission tests list them.
+WORLD_USERS = (
+    "leader",
+    "staff",
+    "office",
+    "sysadmin",
+    "secadmin",
+    "auditor",
+    "unit0_leadership",
+    "unit0_secretary",
+    "unit0_staff",
+    "unit2_secretary",
+    "unit2_staff",
+    "outsider",
+    "nobody",
+)
 
 
 @dataclass

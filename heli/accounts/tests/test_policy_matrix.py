@@ -33,29 +33,13 @@ from heli.org.models import (
     OrganPartyOrg,
     Unit,
 )
-from heli.testing import World, build_world, grant, make_user
+from heli.testing import WORLD_USERS, World, build_world, grant, make_user
 
 # --- The cast ------------------------------------------------------------------------
 
 # The people under test: every user of the shared world, an inactive committee leader
 # and an anonymous visitor.
-SUBJECTS = (
-    "leader",
-    "staff",
-    "office",
-    "sysadmin",
-    "secadmin",
-    "auditor",
-    "unit0_leadership",
-    "unit0_secretary",
-    "unit0_staff",
-    "unit2_secretary",
-    "unit2_staff",
-    "outsider",
-    "nobody",
-    "inactive",
-    "anonymous",
-)
+SUBJECTS = (*WORLD_USERS, "inactive", "anonymous")
 
 # Every person stored in the cast (objects as well as subjects) and the roles they hold.
 # unit1_staff and unit3_staff exist so that "another unit's people" is never empty.

@@ -13,23 +13,9 @@ from heli.files.models import Attachment
 from heli.files.tests import samples
 from heli.files.tests.samples import upload
 from heli.org.models import Committee, Unit
-from heli.testing import World, grant, make_user
+from heli.testing import WORLD_USERS, World, grant, make_user
 
-SUBJECTS = (
-    "leader",
-    "staff",
-    "office",
-    "sysadmin",
-    "secadmin",
-    "auditor",
-    "unit0_leadership",
-    "unit0_secretary",
-    "unit0_staff",
-    "unit2_secretary",
-    "unit2_staff",
-    "outsider",
-    "nobody",
-)
+SUBJECTS = WORLD_USERS
 COMMITTEE_ALL = frozenset({"unit0", "unit1", "unit2", "unit3", "committee"})
 # What each person sees. units[0] leads group 1 this year, which gives its secretary the
 # registry of units[1] — but not units[1]'s files.

@@ -23,27 +23,11 @@ from django.urls.resolvers import LocalePrefixPattern, RegexPattern, RoutePatter
 from heli.accounts.models import Role
 from heli.lib.dates import current_year
 from heli.org.models import Group, GroupMembership, GroupYear, LeadOverride
-from heli.testing import World, grant, make_user
+from heli.testing import WORLD_USERS, World, grant, make_user
 
 LOGIN = "/accounts/login/"
 
-SUBJECTS = (
-    "leader",
-    "staff",
-    "office",
-    "sysadmin",
-    "secadmin",
-    "auditor",
-    "unit0_leadership",
-    "unit0_secretary",
-    "unit0_staff",
-    "unit2_secretary",
-    "unit2_staff",
-    "outsider",
-    "nobody",
-    "inactive",
-    "anonymous",
-)
+SUBJECTS = (*WORLD_USERS, "inactive", "anonymous")
 SIGNED_OUT = ("inactive", "anonymous")  # a disabled account is not signed in
 COMMITTEE_READERS = ("leader", "staff", "office", "sysadmin", "secadmin", "auditor")
 UNIT0 = ("unit0_leadership", "unit0_secretary", "unit0_staff")

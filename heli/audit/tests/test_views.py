@@ -21,25 +21,12 @@ from heli.accounts.models import Role
 from heli.audit import actions, chain, events
 from heli.audit.models import AuditEvent
 from heli.audit.tests.helpers import clock
-from heli.testing import World, grant, make_user
+from heli.testing import WORLD_USERS, World, grant, make_user
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/audit/"
-EVERYONE_BUT_THE_AUDITOR = (
-    "leader",
-    "staff",
-    "office",
-    "sysadmin",
-    "secadmin",
-    "unit0_leadership",
-    "unit0_secretary",
-    "unit0_staff",
-    "unit2_secretary",
-    "unit2_staff",
-    "outsider",
-    "nobody",
-)
+EVERYONE_BUT_THE_AUDITOR = tuple(name for name in WORLD_USERS if name != "auditor")
 
 
 def client_for(world: World, name: str) -> Client:

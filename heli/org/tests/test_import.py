@@ -28,7 +28,7 @@ from heli.org.importer import (
     parse_workbook,
 )
 from heli.org.models import Group, GroupMembership, GroupYear, OrganPartyOrg, Unit
-from heli.testing import World
+from heli.testing import WORLD_USERS, World
 
 pytestmark = pytest.mark.django_db
 
@@ -669,19 +669,7 @@ def test_import_page_opens_for_registry_editors(client: Client, world: World, na
 
 @pytest.mark.parametrize(
     "name",
-    [
-        "leader",
-        "staff",
-        "auditor",
-        "secadmin",
-        "unit0_leadership",
-        "unit0_secretary",
-        "unit0_staff",
-        "unit2_secretary",
-        "unit2_staff",
-        "outsider",
-        "nobody",
-    ],
+    [name for name in WORLD_USERS if name not in ("sysadmin", "office")],
 )
 def test_everyone_else_gets_404(client: Client, world: World, name: str) -> None:
     client.force_login(world.user(name))

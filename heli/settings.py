@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "heli.audit",
     "heli.files",
     "heli.backup",
+    "heli.notifications",
+    "heli.tracking",
     "heli.lib",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -284,6 +286,34 @@ CLAMAV_TIMEOUT = envint("CLAMAV_TIMEOUT", "60")
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", str(5 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", str(10 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+
+# Notifications (heli.notifications): email and the committees' group robots.
+# The address links in emails and robot messages start with (e.g. https://heli.example.gov.cn).
+SITE_URL = os.getenv("SITE_URL", "")
+EMAIL_HOST = os.getenv("EMAIL_HOST", "")
+EMAIL_PORT = envint("EMAIL_PORT", "465")
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = secret("EMAIL_HOST_PASSWORD")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "True")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "False")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "10")
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "heli@localhost")
+# SMTP when a server is named; otherwise the console (development), and then reminders
+# are not emailed at all unless NOTIFY_EMAIL_ENABLED says so.
+EMAIL_BACKEND = os.getenv(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+NOTIFY_EMAIL_ENABLED = envbool(
+    "NOTIFY_EMAIL_ENABLED", "True" if EMAIL_HOST or os.getenv("EMAIL_BACKEND") else "False"
+)
+NOTIFY_WEBHOOK_TIMEOUT = envint("NOTIFY_WEBHOOK_TIMEOUT", "5")
+# A message that failed this many times is given up (shown as failed, never retried).
+NOTIFY_MAX_ATTEMPTS = envint("NOTIFY_MAX_ATTEMPTS", "5")
+# Robots must be https; plain http is accepted for 127.0.0.1 only, in development.
+NOTIFY_ALLOW_HTTP_LOOPBACK = envbool("NOTIFY_ALLOW_HTTP_LOOPBACK", "True" if DEBUG else "False")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.getenv("REDIS_URL"):

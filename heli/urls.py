@@ -10,5 +10,7 @@ urlpatterns = [
     path("org/", include("heli.org.urls")),
     path("audit/", include("heli.audit.urls")),
     path("files/", include("heli.files.urls")),
+    path("notifications/", include("heli.notifications.urls")),
+    path("tracking/", include("heli.tracking.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from heli.accounts.models import Role, User
 from heli.accounts.policy import Action, can, scope_of
+from heli.notifications.models import WebhookRobot
 from heli.org.models import Committee, Unit
 
 
@@ -29,10 +31,22 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "people": can(user, Action.MANAGE_ACCOUNTS, User)
             or can(user, Action.MANAGE_ROLES, User),
             "security": can(user, Action.MANAGE_SECURITY, Committee),
+            "robots": can(user, Action.CHANGE, WebhookRobot),
         },
     }
+    # The bell's unread count: one query, run only when a page renders it.
+    context["unread_notifications"] = SimpleLazyObject(lambda: _unread_count(user))
     if getattr(request, "heli_gated", False):
         # Signed in but a step remains (code, enrolment, new password): no menu until done.
         context["gated"] = True
         context["nav"] = {}
     return context
+
+
+def _unread_count(user: Any) -> int:
+    from heli.notifications.models import Notification
+
+    count: int = Notification.objects.filter(
+        recipient_id=user.pk, committee_id=user.committee_id, read_at__isnull=True
+    ).count()
+    return count

@@ -46,6 +46,9 @@ class Action(enum.StrEnum):
     MANAGE_SECURITY = "manage_security"  # the security policy; unlocking locked sign-ins
 
 
+# The committee's group robots (heli.notifications), named so this module need not import it.
+ROBOT_LABEL = "notifications.WebhookRobot"
+
 # Roles that read the whole registry of their committee.
 REGISTRY_READERS = frozenset(
     {
@@ -204,6 +207,15 @@ def visible(user: Any, model: type[Model]) -> QuerySet[Any]:
         return _visible_audit_events(s, qs)
     if model is Attachment:
         return _visible_attachments(s, qs)
+    if model._meta.label == "notifications.Notification":
+        # A person's notifications are theirs alone, whatever their roles.
+        return qs.filter(committee_id=s.committee_id, recipient_id=user.pk)
+    if model._meta.label == ROBOT_LABEL:
+        return qs.filter(committee_id=s.committee_id) if s.has(Role.SYSADMIN) else qs.none()
+    if model._meta.app_label == "tracking":
+        from heli.tracking.access import visible_tracking  # the app imports this module
+
+        return visible_tracking(s, model, qs)
     if model not in REGISTRY_MODELS:
         return qs.none()
     qs = qs.filter(committee_id=s.committee_id)
@@ -265,6 +277,10 @@ def _committee_of(obj: Any) -> int | None:
 
 
 def _can_on_kind(s: Scope, action: Action, model: type[Model]) -> bool:
+    if model._meta.app_label == "tracking":
+        from heli.tracking.access import tracking_can_on_kind
+
+        return tracking_can_on_kind(s, action, model)
     if model is AuditEvent:
         return action is Action.VIEW and s.has(Role.AUDITOR)
     if action is Action.IMPORT:
@@ -279,6 +295,9 @@ def _can_on_kind(s: Scope, action: Action, model: type[Model]) -> bool:
         return s.has(Role.SECADMIN)
     if action is Action.MANAGE_SECURITY:
         return s.has(Role.SECADMIN)
+    if model._meta.label == ROBOT_LABEL:
+        # Group robots are system configuration: the system administrator's (三员分立).
+        return action in (Action.VIEW, Action.CHANGE) and s.has(Role.SYSADMIN)
     if action is Action.CHANGE:
         if model in (Unit, Group, GroupYear, Department, Committee):
             return s.edits_registry
@@ -308,6 +327,12 @@ def _can_change(s: Scope, user: Any, action: Action, obj: Any) -> bool:
     if action is Action.MANAGE_SECURITY:
         # Asked of the committee: its policy and its lockouts are the secadmin's.
         return isinstance(obj, Committee) and s.has(Role.SECADMIN)
+    if getattr(getattr(obj, "_meta", None), "label", None) == ROBOT_LABEL:
+        return action is Action.CHANGE and s.has(Role.SYSADMIN)
+    if getattr(getattr(obj, "_meta", None), "app_label", None) == "tracking":
+        from heli.tracking.access import tracking_can
+
+        return tracking_can(s, action, obj)
     if action is not Action.CHANGE:
         return False
     if isinstance(obj, OrganPartyOrg):

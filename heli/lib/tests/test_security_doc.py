@@ -14,7 +14,9 @@ def test_every_test_named_in_the_security_document_exists() -> None:
     assert len(named) > 50
     defined: set[str] = set()
     for path in (Path(settings.BASE_DIR) / "heli").rglob("test_*.py"):
-        defined |= set(re.findall(r"^def (test_[a-z0-9_]+)", path.read_text(encoding="utf-8"), re.M))
+        defined |= set(
+            re.findall(r"^def (test_[a-z0-9_]+)", path.read_text(encoding="utf-8"), re.M)
+        )
     assert sorted(named - defined) == []
 
 

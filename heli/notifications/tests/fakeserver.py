@@ -1,0 +1,63 @@
+"""A real HTTP server on 127.0.0.1 that plays a group robot and records what it got."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Hit:
+    path: str
+    query: dict[str, str]
+    body: dict[str, Any]
+
+
+@dataclass
+class FakeRobotServer:
+    """Answers errcode 0, or what ``answers`` says next (an HTTP status or a JSON dict)."""
+
+    hits: list[Hit] = field(default_factory=list)
+    answers: list[int | dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                length = int(self.headers.get("Content-Length", "0"))
+                raw = self.rfile.read(length)
+                parts = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                fake.hits.append(Hit(parts.path, query, json.loads(raw.decode("utf-8"))))
+                answer: int | dict[str, Any] = (
+                    fake.answers.pop(0) if fake.answers else {"errcode": 0, "errmsg": "ok"}
+                )
+                if isinstance(answer, int):
+                    self.send_response(answer)
+                    self.end_headers()
+                    return
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

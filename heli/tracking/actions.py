@@ -1,0 +1,542 @@
+"""State changes of tasks. Views, commands and other apps call these; nothing else writes.
+
+Each action is one transaction that ends with its audit row. A refusal is a
+``ValidationError`` whose message says, in the reader's language, what was wrong and
+how to put it right; a refused action changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from heli.accounts.policy import scope_of
+from heli.audit import events
+from heli.audit.actions import record
+from heli.files.models import Attachment
+from heli.lib.versioning import diff, update_versioned
+from heli.org.models import Committee, Department, Unit
+from heli.tracking import access, workflow
+from heli.tracking.models import ExtensionRequest, ProgressReport, Task, TaskTransition, TaskUnit
+from heli.tracking.workflow import Actor, Status, Step
+
+# The kinds of record a task can come from, by model label; other apps add theirs here
+# or name the kind when they call ``create_task_from_source``.
+SOURCE_KINDS: dict[str, str] = {
+    "liaison.contact": Task.SourceKind.CONTACT,
+    "meetings.decision": Task.SourceKind.MEETING_DECISION,
+}
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "basis",
+    "lead_unit",
+    "department",
+    "assigned_at",
+    "deadline",
+    "priority",
+    "parent",
+    "weight",
+)
+
+
+def closed_error() -> ValidationError:
+    return ValidationError(_("A closed task cannot be changed."), code="closed")
+
+
+def _refuse_step(task: Task, step: Step) -> ValidationError:
+    return ValidationError(
+        _("You cannot %(step)s this task while it is “%(status)s”.")
+        % {"step": Step(step).label, "status": task.get_status_display()},
+        code="step",
+    )
+
+
+def _check_actor(task: Task, step: Step, by: Any) -> None:
+    needed = workflow.ACTORS[step]
+    if needed in access.actors(scope_of(by), task):
+        return
+    if needed is Actor.SUPERVISOR:
+        raise ValidationError(
+            _("Only staff of the supervising department (%(department)s) can %(step)s this task.")
+            % {"department": task.department.name, "step": Step(step).label},
+            code="not_supervisor",
+        )
+    raise ValidationError(
+        _("Only the lead unit (%(unit)s) can %(step)s this task.")
+        % {"unit": task.lead_unit.name, "step": Step(step).label},
+        code="not_lead_unit",
+    )
+
+
+def _check_fields(committee: Committee, data: dict[str, Any], task: Task | None) -> None:
+    """Refusals about the task's own fields, each next to the field it concerns."""
+    errors: dict[str, list[str]] = {}
+    assigned_at, deadline = data["assigned_at"], data["deadline"]
+    if deadline < assigned_at:
+        errors.setdefault("deadline", []).append(
+            _("The deadline cannot be before the assignment date (%(date)s).")
+            % {"date": f"{assigned_at:%Y-%m-%d}"}
+        )
+    for name in ("lead_unit", "department", "parent"):
+        value = data.get(name)
+        if value is not None and value.committee_id != committee.pk:
+            raise ValueError(f"the {name} belongs to another committee")
+    lead_unit: Unit = data["lead_unit"]
+    if lead_unit.status != Unit.Status.ACTIVE:
+        errors.setdefault("lead_unit", []).append(
+            _("%(unit)s has been merged or abolished; choose a unit that exists now.")
+            % {"unit": lead_unit.name}
+        )
+    cooperating = data.get("cooperating_units") or []
+    if any(u.pk == lead_unit.pk for u in cooperating):
+        errors.setdefault("cooperating_units", []).append(
+            _("The lead unit cannot also be a cooperating unit.")
+        )
+    parent: Task | None = data.get("parent")
+    if parent is not None:
+        if task is not None and (parent.pk == task.pk or task.children.exists()):
+            errors.setdefault("parent", []).append(
+                _(
+                    "This task has sub-tasks of its own, so it cannot become a sub-task: "
+                    "tasks have two levels at most."
+                )
+            )
+        elif parent.parent_id is not None:
+            errors.setdefault("parent", []).append(
+                _(
+                    "Tasks have two levels at most: a sub-task cannot have sub-tasks of its "
+                    "own. Choose a top-level task as the parent."
+                )
+            )
+        elif parent.is_closed:
+            errors.setdefault("parent", []).append(
+                _("The parent task is closed; choose an open task as the parent.")
+            )
+    weight = data.get("weight")
+    if weight is not None and weight < 1:
+        errors.setdefault("weight", []).append(_("The weight must be a whole number from 1 up."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _transition(
+    task: Task, step: Step, to_status: str, by: Any, reason: str = "", *, new: bool = False
+) -> None:
+    TaskTransition.objects.create(
+        committee_id=task.committee_id,
+        task=task,
+        step=step,
+        from_status="" if new else task.status,
+        to_status=to_status,
+        by=by,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def create_task(
+    committee: Committee,
+    data: dict[str, Any],
+    by: Any,
+    *,
+    source: Model | None = None,
+    source_kind: str = Task.SourceKind.MANUAL,
+    source_label: str = "",
+    source_url: str = "",
+) -> Task:
+    """Assign a task: ``data`` holds the fields of ``EDITABLE_FIELDS`` and ``cooperating_units``."""
+    department: Department = data["department"]
+    if not access.may_assign(scope_of(by), department.pk):
+        raise ValidationError(
+            _("Only committee leaders and staff of %(department)s can assign its tasks.")
+            % {"department": department.name},
+            code="not_assigner",
+        )
+    _check_fields(committee, data, None)
+    parent: Task | None = data.get("parent")
+    assigned_at: datetime.date = data["assigned_at"]
+    task = Task.objects.create(
+        committee=committee,
+        year=data.get("year") or (parent.year if parent else assigned_at.year),
+        title=data["title"],
+        description=data.get("description", ""),
+        basis=data.get("basis", ""),
+        source_kind=source_kind,
+        source_type=source._meta.label_lower if source is not None else "",
+        source_id=source.pk if source is not None else None,
+        source_label=(source_label or (str(source) if source is not None else ""))[:200],
+        source_url=source_url[:300],
+        lead_unit=data["lead_unit"],
+        department=department,
+        assigned_at=assigned_at,
+        deadline=data["deadline"],
+        priority=data.get("priority") or Task.Priority.NORMAL,
+        parent=parent,
+        level=2 if parent else 1,
+        weight=data.get("weight"),
+        created_by=by,
+    )
+    cooperating = list(data.get("cooperating_units") or [])
+    TaskUnit.objects.bulk_create(
+        TaskUnit(committee=committee, task=task, unit=unit) for unit in cooperating
+    )
+    _transition(task, Step.CREATE, Status.ASSIGNED, by, new=True)
+    detail = {
+        "title": task.title,
+        "lead_unit": task.lead_unit_id,
+        "cooperating_units": sorted(u.pk for u in cooperating),
+        "department": task.department_id,
+        "deadline": task.deadline,
+        "parent": task.parent_id,
+        "source": [task.source_type, task.source_id] if source is not None else None,
+    }
+    record(events.RECORD_CREATED, user=by, obj=task, detail=detail)
+    return task
+
+
+def create_task_from_source(
+    source: Model,
+    *,
+    title: str,
+    lead_unit: Unit,
+    department: Department,
+    deadline: datetime.date,
+    by: Any,
+    source_kind: str | None = None,
+    basis: str = "",
+    description: str = "",
+    cooperating_units: Sequence[Unit] = (),
+    assigned_at: datetime.date | None = None,
+    priority: str = Task.Priority.NORMAL,
+    source_label: str = "",
+    source_url: str = "",
+) -> Task:
+    """Make a task from any record (a contact, a meeting decision), linked back to it.
+
+    The one call the liaison and meeting apps need: they pass their record and say what
+    to do, by whom and by when; the task keeps the record's label and id to link back.
+    """
+    kind = source_kind or SOURCE_KINDS.get(source._meta.label_lower)
+    if kind is None:
+        raise ValueError(f"no task source kind for {source._meta.label_lower}")
+    committee = Committee.objects.get(pk=source.committee_id)  # type: ignore[attr-defined]
+    data = {
+        "title": title,
+        "description": description,
+        "basis": basis,
+        "lead_unit": lead_unit,
+        "cooperating_units": list(cooperating_units),
+        "department": department,
+        "assigned_at": assigned_at or timezone.localdate(),
+        "deadline": deadline,
+        "priority": priority,
+        "parent": None,
+        "weight": None,
+    }
+    if source_url == "" and hasattr(source, "get_absolute_url"):
+        source_url = source.get_absolute_url()
+    return create_task(
+        committee,
+        data,
+        by,
+        source=source,
+        source_kind=kind,
+        source_label=source_label,
+        source_url=source_url,
+    )
+
+
+def tasks_from(source: Model) -> Any:
+    """The tasks made from ``source``, for the source's own page."""
+    return Task.objects.filter(source_type=source._meta.label_lower, source_id=source.pk)
+
+
+@transaction.atomic
+def update_task(task: Task, version: int, data: dict[str, Any], by: Any) -> Task:
+    """Change a task's fields; refused once it is closed (已销号的事项不能修改)."""
+    if Task.objects.filter(pk=task.pk, status=Status.CLOSED).exists() or task.is_closed:
+        raise closed_error()
+    if not access.may_edit(scope_of(by), task):
+        raise ValidationError(
+            _("Only committee leaders and the supervising department can change this task."),
+            code="not_editor",
+        )
+    data = {**{f: getattr(task, f) for f in EDITABLE_FIELDS}, **data}
+    _check_fields(Committee(pk=task.committee_id), data, task)
+    changes = {f: data[f] for f in EDITABLE_FIELDS}
+    changes["level"] = 2 if data["parent"] is not None else 1
+    changed = diff(task, changes)
+    old_units = set(task.cooperations.values_list("unit_id", flat=True))
+    new_units = {u.pk for u in data.get("cooperating_units") or []}
+    update_versioned(task, version, changes)
+    if "cooperating_units" in data and old_units != new_units:
+        TaskUnit.objects.filter(task=task).exclude(unit_id__in=new_units).delete()
+        TaskUnit.objects.bulk_create(
+            TaskUnit(committee_id=task.committee_id, task=task, unit_id=u)
+            for u in sorted(new_units - old_units)
+        )
+        changed["cooperating_units"] = [sorted(old_units), sorted(new_units)]
+    if changed:
+        record(events.RECORD_UPDATED, user=by, obj=task, detail={"changes": changed})
+    return task
+
+
+@transaction.atomic
+def take_step(
+    task: Task, step: Step, by: Any, *, reason: str = "", version: int | None = None
+) -> Task:
+    """Move the task along the workflow, by someone entitled to, recording why."""
+    locked = (
+        Task.objects.select_for_update().select_related("department", "lead_unit").get(pk=task.pk)
+    )
+    if version is not None and locked.version != version:
+        from heli.lib.versioning import StaleEdit
+
+        raise StaleEdit()
+    step = Step(step)
+    if locked.is_closed:
+        raise closed_error()
+    target = workflow.next_status(locked.status, step)
+    if target is None:
+        raise _refuse_step(locked, step)
+    _check_actor(locked, step, by)
+    reason = reason.strip()
+    if step in workflow.NEEDS_REASON and not reason:
+        if step is Step.RETURN:
+            message = _("Please give the reason for returning the task for redo.")
+        else:
+            message = _("Please explain why the matter cannot be solved yet.")
+        raise ValidationError({"reason": [message]})
+    changes: dict[str, Any] = {"status": target}
+    if target == Status.CLOSED:
+        changes |= {"closed_at": timezone.now(), "closed_by": by}
+    _transition(locked, step, target, by, reason)
+    update_versioned(locked, locked.version, changes)
+    record(
+        events.RECORD_UPDATED,
+        user=by,
+        obj=locked,
+        detail={"step": step.value, "status": [task.status, target], "reason": reason},
+    )
+    task.refresh_from_db()
+    return task
+
+
+def receive_task(task: Task, by: Any) -> Task:
+    return take_step(task, Step.RECEIVE, by)
+
+
+def start_task(task: Task, by: Any) -> Task:
+    return take_step(task, Step.START, by)
+
+
+def report_done(task: Task, by: Any, reason: str = "") -> Task:
+    return take_step(task, Step.REPORT_DONE, by, reason=reason)
+
+
+def return_for_redo(task: Task, by: Any, reason: str) -> Task:
+    return take_step(task, Step.RETURN, by, reason=reason)
+
+
+def close_task(task: Task, by: Any, reason: str = "") -> Task:
+    return take_step(task, Step.CLOSE, by, reason=reason)
+
+
+def mark_long_running(task: Task, by: Any, reason: str) -> Task:
+    return take_step(task, Step.KEEP_FOLLOWING, by, reason=reason)
+
+
+def resume_task(task: Task, by: Any) -> Task:
+    return take_step(task, Step.RESUME, by)
+
+
+def check_percent(percent: Any) -> int | None:
+    if percent is None or percent == "":
+        return None
+    if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
+        raise ValidationError(
+            {"percent": [_("The progress must be a whole number from 0 to 100 (per cent).")]}
+        )
+    return percent
+
+
+def check_reporter(task: Task, by: Any) -> None:
+    """Refuse a progress report by someone who may not make one now (before any upload)."""
+    if task.is_closed:
+        raise closed_error()
+    if access.may_report(scope_of(by), task):
+        return
+    if Actor.LEAD_UNIT not in access.actors(scope_of(by), task):
+        raise ValidationError(
+            _("Only the lead unit (%(unit)s) can report progress on this task.")
+            % {"unit": task.lead_unit.name},
+            code="not_lead_unit",
+        )
+    raise ValidationError(
+        _("Progress cannot be reported while the task is “%(status)s”.")
+        % {"status": task.get_status_display()},
+        code="step",
+    )
+
+
+@transaction.atomic
+def report_progress(
+    task: Task,
+    *,
+    text: str,
+    by: Any,
+    percent: int | None = None,
+    attachments: Iterable[Attachment] = (),
+) -> ProgressReport:
+    """Add a dated progress report (反馈); the task's and its parent's progress follow.
+
+    Store uploads first (``heli.files.actions.store_upload``) and pass the attachments.
+    A report on a signed-for task also starts the work.
+    """
+    percent = check_percent(percent)
+    if not text.strip():
+        raise ValidationError({"text": [_("Please describe how the work is going.")]})
+    locked = (
+        Task.objects.select_for_update().select_related("department", "lead_unit").get(pk=task.pk)
+    )
+    check_reporter(locked, by)
+    report = ProgressReport.objects.create(
+        committee_id=locked.committee_id, task=locked, text=text.strip(), percent=percent, by=by
+    )
+    files = list(attachments)
+    if files:
+        report.attachments.set(files)
+    changes: dict[str, Any] = {}
+    if percent is not None and not locked.children.exists():
+        changes["progress"] = percent
+    if locked.status == Status.RECEIVED:
+        _transition(locked, Step.START, Status.IN_PROGRESS, by)
+        changes["status"] = Status.IN_PROGRESS
+    if changes:
+        Task.objects.filter(pk=locked.pk).update(**changes, version=F("version") + 1)
+    if locked.parent_id is not None and "progress" in changes:
+        recompute_parent_progress(locked.parent_id)
+    record(
+        events.RECORD_CREATED,
+        user=by,
+        obj=report,
+        object_repr=locked.title,
+        detail={"task": locked.pk, "percent": percent, "files": [f.pk for f in files]},
+    )
+    task.refresh_from_db()
+    return report
+
+
+def parent_progress(children: Iterable[tuple[int | None, int | None]]) -> int | None:
+    """The average of the children's (progress, weight); children without progress don't count.
+
+    Weighted when any weight is set (a child without one weighs 1); None when no child
+    has reported a percentage yet.
+    """
+    rated = [(p, w or 1) for p, w in children if p is not None]
+    if not rated:
+        return None
+    total = sum(w for _p, w in rated)
+    return round(sum(p * w for p, w in rated) / total)
+
+
+def recompute_parent_progress(parent_id: int) -> None:
+    value = parent_progress(
+        Task.objects.filter(parent_id=parent_id).values_list("progress", "weight")
+    )
+    if value is not None:
+        Task.objects.filter(pk=parent_id).update(progress=value)
+
+
+@transaction.atomic
+def request_extension(
+    task: Task, *, requested_deadline: datetime.date, reason: str, by: Any
+) -> ExtensionRequest:
+    """The lead unit asks for a later deadline; the department decides."""
+    locked = (
+        Task.objects.select_for_update().select_related("department", "lead_unit").get(pk=task.pk)
+    )
+    if locked.is_closed:
+        raise closed_error()
+    if locked.status not in workflow.EXTENSION_STATES:
+        raise _refuse_step(locked, Step.REQUEST_EXTENSION)
+    _check_actor(locked, Step.REQUEST_EXTENSION, by)
+    errors: dict[str, list[str]] = {}
+    if requested_deadline <= locked.deadline:
+        errors["requested_deadline"] = [
+            _("The new deadline must be later than the current one (%(date)s).")
+            % {"date": f"{locked.deadline:%Y-%m-%d}"}
+        ]
+    if not reason.strip():
+        errors["reason"] = [_("Please give the reason for the extension.")]
+    if errors:
+        raise ValidationError(errors)
+    if locked.extensions.filter(status=ExtensionRequest.Decision.PENDING).exists():
+        raise ValidationError(
+            _("An extension request for this task is already waiting for a decision."),
+            code="pending",
+        )
+    extension = ExtensionRequest.objects.create(
+        committee_id=locked.committee_id,
+        task=locked,
+        current_deadline=locked.deadline,
+        requested_deadline=requested_deadline,
+        reason=reason.strip(),
+        requested_by=by,
+    )
+    _transition(locked, Step.REQUEST_EXTENSION, locked.status, by, reason.strip())
+    record(
+        events.RECORD_CREATED,
+        user=by,
+        obj=extension,
+        object_repr=locked.title,
+        detail={"task": locked.pk, "requested_deadline": requested_deadline},
+    )
+    return extension
+
+
+@transaction.atomic
+def decide_extension(
+    extension: ExtensionRequest, *, approve: bool, by: Any, reason: str = ""
+) -> ExtensionRequest:
+    """The supervising department approves (the deadline moves) or refuses (with a reason)."""
+    locked = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+    task = (
+        Task.objects.select_for_update()
+        .select_related("department", "lead_unit")
+        .get(pk=locked.task_id)
+    )
+    step = Step.APPROVE_EXTENSION if approve else Step.REFUSE_EXTENSION
+    if task.is_closed:
+        raise closed_error()
+    if locked.status != ExtensionRequest.Decision.PENDING:
+        raise ValidationError(_("This extension request has already been decided."))
+    _check_actor(task, step, by)
+    reason = reason.strip()
+    if not approve and not reason:
+        raise ValidationError({"reason": [_("Please give the reason for refusing.")]})
+    locked.status = (
+        ExtensionRequest.Decision.APPROVED if approve else ExtensionRequest.Decision.REFUSED
+    )
+    locked.decided_by = by
+    locked.decided_at = timezone.now()
+    locked.decision_reason = reason
+    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    _transition(task, step, task.status, by, reason)
+    detail: dict[str, Any] = {"task": task.pk, "decision": locked.status}
+    if approve:
+        Task.objects.filter(pk=task.pk).update(
+            deadline=locked.requested_deadline, version=F("version") + 1
+        )
+        detail["deadline"] = [task.deadline, locked.requested_deadline]
+    record(events.RECORD_UPDATED, user=by, obj=locked, object_repr=task.title, detail=detail)
+    extension.refresh_from_db()
+    return extension

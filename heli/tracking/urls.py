@@ -1,0 +1,21 @@
+from django.urls import path
+
+from heli.tracking import views
+
+app_name = "tracking"
+
+urlpatterns = [
+    path("tasks/", views.task_list, name="task_list"),
+    path("tasks/new/", views.task_create, name="task_create"),
+    path("tasks/waiting/", views.waiting, name="waiting"),
+    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/edit/", views.task_edit, name="task_edit"),
+    path("tasks/<int:pk>/report/", views.task_report, name="task_report"),
+    path("tasks/<int:pk>/extension/", views.extension_request, name="extension_request"),
+    path(
+        "tasks/<int:pk>/extension/<int:extension_pk>/",
+        views.extension_decide,
+        name="extension_decide",
+    ),
+    path("tasks/<int:pk>/<slug:step>/", views.task_step, name="task_step"),
+]

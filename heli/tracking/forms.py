@@ -89,9 +89,17 @@ class TaskForm(forms.Form):
 class TaskFilterForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
     status = forms.ChoiceField(label=_("Status"), required=False)
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    unit = forms.ModelChoiceField(
+        label=_("Unit"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
     department = forms.ModelChoiceField(
-        label=_("Department"), queryset=Department.objects.none(), required=False
+        label=_("Department"),
+        queryset=Department.objects.none(),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 

@@ -31,7 +31,7 @@ system-packages:
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy heli
+	$(BIN)/mypy heli scripts
 
 format: $(VENV)/.test-installed
 	$(BIN)/ruff format .

@@ -116,6 +116,9 @@ LABELS: dict[str, str] = {
     "group": "组",
     "group_year": "组年度",
     "membership": "组成员",
+    "task": "督办事项",
+    "task_step": "督办事项办理记录",
+    "task_report": "进展反馈",
 }
 
 # Organ party organisation by size: kind, members (low, high), branches (low, high).
@@ -302,6 +305,7 @@ class _Loader:
         self.load_orgs(committee, plans, users, units)
         groups = self.load_groups(committee)
         self.load_years(committee, years, plans, groups, units, users)
+        self.load_tasks(committee)
         result = DemoResult(
             committee,
             year,
@@ -315,6 +319,15 @@ class _Loader:
         for line in result.summary():
             self.say(line)
         return result
+
+    def load_tasks(self, committee: Committee) -> None:
+        # The battle map's tasks of last year and this year (heli.tracking.demo).
+        from heli.tracking.demo import load_demo_tasks
+
+        tasks = load_demo_tasks(committee)
+        self.created["task"] += tasks.tasks
+        self.created["task_step"] += tasks.transitions
+        self.created["task_report"] += tasks.reports
 
     def load_committee(self) -> Committee:
         values = {"name": data.COMMITTEE.name, "short_name": data.COMMITTEE.short_name}

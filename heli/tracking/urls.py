@@ -1,12 +1,18 @@
 from django.urls import path
 
-from heli.tracking import views
+from heli.tracking import board, dashboards, exports, views
 
 app_name = "tracking"
 
 urlpatterns = [
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/new/", views.task_create, name="task_create"),
+    path("tasks/export/", exports.task_list_export, name="task_export"),
+    path("wallchart/", board.wallchart, name="wallchart"),
+    path("wallchart/export/", exports.wallchart_export, name="wallchart_export"),
+    path("board/", board.status_board, name="board"),
+    path("dashboard/", dashboards.dashboard, name="dashboard"),
+    path("dashboard/data.json", dashboards.dashboard_json, name="dashboard_data"),
     path("tasks/waiting/", views.waiting, name="waiting"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/edit/", views.task_edit, name="task_edit"),

@@ -56,9 +56,10 @@ def _require_view(request: AuthedRequest) -> None:
         raise Http404
 
 
-@require_GET
-def task_list(request: AuthedRequest) -> HttpResponse:
-    _require_view(request)
+def filtered_tasks(request: AuthedRequest) -> tuple[TaskFilterForm, QuerySet[Task]]:
+    """The list's filter form and the visible tasks it selects (shared with the exports)."""
+    from heli.tracking import board
+
     units = visible(request.user, Unit).order_by("sort_order", "id")
     departments = Department.objects.filter(committee=request.committee)
     form = TaskFilterForm(request.GET or None, units=units, departments=departments)
@@ -80,6 +81,15 @@ def task_list(request: AuthedRequest) -> HttpResponse:
             tasks = tasks.filter(deadline__lt=timezone.localdate()).exclude(
                 status__in=[Status.CLOSED, Status.LONG_RUNNING]
             )
+    # The wall chart's and the board's cells link here with their own exact filters.
+    tasks = board.apply_chart_filters(tasks, request.GET, timezone.localdate())
+    return form, tasks
+
+
+@require_GET
+def task_list(request: AuthedRequest) -> HttpResponse:
+    _require_view(request)
+    form, tasks = filtered_tasks(request)
     tasks = _with_units(tasks.order_by("deadline", "id"))
     page = Paginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()

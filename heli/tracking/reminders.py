@@ -1,0 +1,186 @@
+"""The battle map's daily reminders, sent by ``manage.py send_reminders``.
+
+* ``tracking.near_deadline``: open tasks due within the next 7 days → the lead unit's
+  secretary and party-affairs staff; once per task and deadline (an extension that moves
+  the deadline reminds again).
+* ``tracking.overdue``: open tasks past their deadline → the lead unit's people and the
+  supervising department's staff; once a week per task while it stays overdue.
+* ``tracking.no_report``: tasks the lead unit works on with no progress report for
+  ``TRACKING_NO_REPORT_DAYS`` (14) days → the lead unit's people; once per task in each
+  such period after its last report (or its assignment).
+
+Tasks reported done wait for the department, and long-running ones are kept under
+follow-up on purpose: neither is near its deadline or overdue for these reminders.
+Each kind reads its tasks and its people in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.db.models import Max, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from heli.accounts.models import Role, RoleAssignment, User
+from heli.lib.dates import format_date
+from heli.notifications.registry import Reminder, reminder
+from heli.org.models import Committee
+from heli.tracking.models import Task
+from heli.tracking.workflow import Status
+
+NEAR_DEADLINE_DAYS = 7
+# Statuses in which the lead unit owes work (and may report progress).
+UNIT_WORKING = (Status.RECEIVED, Status.IN_PROGRESS, Status.RETURNED, Status.LONG_RUNNING)
+# Statuses whose deadline is running: not closed, not waiting for the department's
+# verdict, not kept open on purpose.
+DEADLINE_RUNNING = (Status.ASSIGNED, Status.RECEIVED, Status.IN_PROGRESS, Status.RETURNED)
+
+
+def no_report_days() -> int:
+    return int(getattr(settings, "TRACKING_NO_REPORT_DAYS", 14))
+
+
+def _unit_people(committee: Committee, unit_ids: set[int]) -> dict[int, list[User]]:
+    """The active secretaries and party-affairs staff of each unit, in one query."""
+    people: dict[int, list[User]] = defaultdict(list)
+    rows = (
+        RoleAssignment.objects.filter(
+            committee=committee,
+            role__in=[Role.UNIT_SECRETARY, Role.UNIT_STAFF],
+            unit_id__in=unit_ids,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("user_id")
+    )
+    for row in rows:
+        if row.unit_id is None:
+            continue
+        if row.user not in people[row.unit_id]:
+            people[row.unit_id].append(row.user)
+    return people
+
+
+def _department_staff(committee: Committee, department_ids: set[int]) -> dict[int, list[User]]:
+    staff: dict[int, list[User]] = defaultdict(list)
+    rows = (
+        RoleAssignment.objects.filter(
+            committee=committee,
+            role=Role.COMMITTEE_STAFF,
+            department_id__in=department_ids,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("user_id")
+    )
+    for row in rows:
+        if row.department_id is None:
+            continue
+        if row.user not in staff[row.department_id]:
+            staff[row.department_id].append(row.user)
+    return staff
+
+
+def _tasks(committee: Committee, statuses: tuple[Status, ...]) -> QuerySet[Task]:
+    return (
+        Task.objects.filter(committee=committee, status__in=statuses)
+        .select_related("lead_unit", "department")
+        .order_by("deadline", "id")
+    )
+
+
+def _url(task: Task) -> str:
+    return reverse("tracking:task_detail", args=[task.pk])
+
+
+@reminder("tracking.near_deadline", gettext_lazy("Tasks due within a week"))
+def near_deadline(committee: Committee, today: datetime.date) -> Iterator[Reminder]:
+    tasks = list(
+        _tasks(committee, DEADLINE_RUNNING).filter(
+            deadline__gte=today, deadline__lte=today + datetime.timedelta(days=NEAR_DEADLINE_DAYS)
+        )
+    )
+    people = _unit_people(committee, {t.lead_unit_id for t in tasks})
+    for task in tasks:
+        days = (task.deadline - today).days
+        yield Reminder(
+            key=f"{task.pk}:{task.deadline.isoformat()}",
+            title=(
+                _("Task due in %(days)s days: %(title)s") % {"days": days, "title": task.title}
+                if days
+                else _("Task due today: %(title)s") % {"title": task.title}
+            ),
+            body=_(
+                "The deadline of this task is %(date)s. Report its progress, or report it "
+                "done, on the task's page."
+            )
+            % {"date": format_date(task.deadline)},
+            url=_url(task),
+            recipients=people.get(task.lead_unit_id, []),
+        )
+
+
+@reminder("tracking.overdue", gettext_lazy("Overdue tasks"))
+def overdue(committee: Committee, today: datetime.date) -> Iterator[Reminder]:
+    tasks = list(_tasks(committee, DEADLINE_RUNNING).filter(deadline__lt=today))
+    people = _unit_people(committee, {t.lead_unit_id for t in tasks})
+    staff = _department_staff(committee, {t.department_id for t in tasks})
+    for task in tasks:
+        yield Reminder(
+            key=f"{task.pk}:{today:%G-W%V}",
+            title=_("Task overdue: %(title)s") % {"title": task.title},
+            body=_(
+                "%(unit)s was to finish this task by %(date)s. Report how it stands, or "
+                "ask the supervising department (%(department)s) for an extension."
+            )
+            % {
+                "unit": task.lead_unit.name,
+                "date": format_date(task.deadline),
+                "department": task.department.name,
+            },
+            url=_url(task),
+            recipients=[
+                *people.get(task.lead_unit_id, []),
+                *staff.get(task.department_id, []),
+            ],
+            to_robots=True,
+        )
+
+
+@reminder("tracking.no_report", gettext_lazy("Tasks without a progress report"))
+def no_report(committee: Committee, today: datetime.date) -> Iterator[Reminder]:
+    days = no_report_days()
+    tasks = list(_tasks(committee, UNIT_WORKING).annotate(last_report=Max("reports__reported_at")))
+    people: dict[int, list[User]] | None = None
+    for task in tasks:
+        last = task.last_report  # type: ignore[attr-defined]
+        since = timezone.localtime(last).date() if last is not None else task.assigned_at
+        quiet = (today - since).days
+        if quiet < days:
+            continue
+        if people is None:
+            people = _unit_people(committee, {t.lead_unit_id for t in tasks})
+        if last is not None:
+            body = _(
+                "The last progress report on this task was on %(date)s. Report how the work "
+                "is going on the task's page."
+            ) % {"date": format_date(since)}
+        else:
+            body = _(
+                "No progress has been reported since the task was assigned on %(date)s. "
+                "Report how the work is going on the task's page."
+            ) % {"date": format_date(since)}
+        yield Reminder(
+            key=f"{task.pk}:{since.isoformat()}:{quiet // days}",
+            title=_("No progress reported for %(days)s days: %(title)s")
+            % {"days": quiet, "title": task.title},
+            body=body,
+            url=_url(task),
+            recipients=people.get(task.lead_unit_id, []),
+        )

@@ -1,0 +1,83 @@
+"""The status board (看板): one column per status whose count equals the list it opens."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from heli.testing import World
+from heli.tracking import actions, board
+from heli.tracking.models import Task
+from heli.tracking.tests.helpers import make_task
+from heli.tracking.workflow import Status, Step
+
+pytestmark = pytest.mark.django_db
+
+
+def _year_tasks(world: World, n: int) -> list[Task]:
+    year = timezone.localdate().year
+    start = datetime.date(year, 1, 1)
+    return [
+        make_task(
+            world,
+            title=f"事项{i}",
+            lead_unit=world.units[i % 4],
+            cooperating_units=[],
+            assigned_at=start,
+            deadline=start + datetime.timedelta(days=i * 13),
+            year=year,
+        )
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize("name", ["staff", "leader", "unit0_staff", "unit2_secretary"])
+def test_column_counts_equal_the_lists_they_open(client: Client, world: World, name: str) -> None:
+    tasks = _year_tasks(world, 8)
+    lead = world.user("unit0_staff")
+    actions.take_step(tasks[0], Step.RECEIVE, lead)
+    client.force_login(world.user(name))
+    response = client.get(reverse("tracking:board"))
+    assert response.status_code == 200
+    columns = response.context["columns"]
+    assert [c.status for c in columns] == list(Status.values)
+    html = response.content.decode()
+    for column in columns:
+        listed = client.get(column.url).context["page"].paginator.count
+        assert listed == column.count, (name, column.status)
+        assert f'href="{column.url.replace("&", "&amp;")}"' in html
+    assert sum(c.count for c in columns) == (8 if name in ("staff", "leader") else 2)
+
+
+def test_cards_are_capped_with_a_link_to_all(client: Client, world: World) -> None:
+    _year_tasks(world, 3)
+    client.force_login(world.user("staff"))
+    original = board.CARDS_PER_COLUMN
+    board.CARDS_PER_COLUMN = 2
+    try:
+        response = client.get(reverse("tracking:board"))
+    finally:
+        board.CARDS_PER_COLUMN = original
+    assigned = response.context["columns"][0]
+    assert assigned.count == 3 and len(assigned.cards) == 2
+    footer = response.content.decode().split('class="card-footer small"')
+    assert len(footer) == 2 and assigned.url.replace("&", "&amp;") in footer[1][:300]
+
+
+def test_cards_show_their_deadline_state(client: Client, world: World) -> None:
+    today = timezone.localdate()
+    make_task(
+        world,
+        assigned_at=datetime.date(today.year, 1, 1),
+        deadline=max(today - datetime.timedelta(days=1), datetime.date(today.year, 1, 1)),
+        year=today.year,
+    )
+    client.force_login(world.user("staff"))
+    response = client.get(reverse("tracking:board"))
+    card = response.context["columns"][0].cards[0]
+    assert card["state"] in ("overdue", "soon")
+    assert f"state-border-{card['state']}" in response.content.decode()

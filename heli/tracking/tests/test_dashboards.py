@@ -1,0 +1,122 @@
+"""The dashboard page and its JSON: the same policy as the task pages, fixed queries."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from heli.testing import World
+from heli.tracking import actions
+from heli.tracking.models import Task
+from heli.tracking.tests.helpers import make_task
+
+pytestmark = pytest.mark.django_db
+
+
+def _tasks(world: World, extra: int = 0) -> list[Task]:
+    today = timezone.localdate()
+    d = datetime.timedelta
+    made = [
+        # units[0]: one late, one closed
+        make_task(world, title="逾期", assigned_at=today - d(days=30), deadline=today - d(days=2)),
+        make_task(
+            world, title="已销号", assigned_at=today - d(days=30), deadline=today + d(days=9)
+        ),
+        # units[2]: one running, no cooperation with units[0]
+        make_task(
+            world,
+            title="进行中",
+            lead_unit=world.units[2],
+            cooperating_units=[],
+            assigned_at=today - d(days=3),
+            deadline=today + d(days=20),
+        ),
+    ]
+    for n in range(extra):
+        made.append(
+            make_task(
+                world,
+                title=f"更多{n}",
+                lead_unit=world.units[3],
+                cooperating_units=[],
+                assigned_at=today - d(days=3),
+                deadline=today + d(days=20),
+            )
+        )
+    closing = made[1]
+    actions.receive_task(closing, world.user("unit0_secretary"))
+    actions.report_done(closing, world.user("unit0_secretary"))
+    actions.close_task(closing, world.user("staff"))
+    return made
+
+
+def _data(client: Client, world: World, name: str) -> dict:
+    client.force_login(world.user(name))
+    response = client.get(reverse("tracking:dashboard_data"))
+    assert response.status_code == 200, name
+    return response.json()
+
+
+def test_who_sees_the_dashboard(client: Client, world: World) -> None:
+    for name in ("leader", "staff", "office", "unit0_secretary", "unit2_staff"):
+        client.force_login(world.user(name))
+        page = client.get(reverse("tracking:dashboard"))
+        assert page.status_code == 200, name
+        assert b'data-url="/tracking/dashboard/data.json?year=' in page.content
+        assert b"echarts-6.1.0.min.js" in page.content
+        assert b"<script>" not in page.content  # no inline script: the CSP forbids it
+    for name in ("sysadmin", "secadmin", "auditor", "nobody"):
+        client.force_login(world.user(name))
+        assert client.get(reverse("tracking:dashboard")).status_code == 404, name
+        assert client.get(reverse("tracking:dashboard_data")).status_code == 404, name
+
+
+def test_committee_sees_every_unit(client: Client, world: World) -> None:
+    _tasks(world)
+    data = _data(client, world, "leader")
+    assert data["totals"] == {"tasks": 3, "closed": 1, "overdue": 1, "rate": 33.3}
+    by_unit = {u["name"]: u for u in data["by_unit"]}
+    assert by_unit["测试单位0"]["total"] == 2 and by_unit["测试单位0"]["rate"] == 50.0
+    assert by_unit["测试单位2"]["total"] == 1
+    assert [g["name"] for g in data["by_group"]] == ["第一组", "第二组"]
+    assert [u["name"] for u in data["overdue"]] == ["测试单位0"]
+    month = timezone.localdate().month - 1
+    assert data["trend"]["closed"][month] == 1
+    assert sum(data["trend"]["assigned"]) == 3
+
+
+def test_a_unit_counts_only_its_own_tasks(client: Client, world: World) -> None:
+    _tasks(world)
+    data = _data(client, world, "unit2_secretary")
+    assert data["totals"]["tasks"] == 1
+    assert [u["name"] for u in data["by_unit"]] == ["测试单位2"]
+    assert [g["name"] for g in data["by_group"]] == ["第二组"]
+    assert data["overdue"] == []
+
+
+def test_another_year_is_empty(client: Client, world: World) -> None:
+    _tasks(world)
+    client.force_login(world.user("leader"))
+    year = timezone.localdate().year - 1
+    data = client.get(reverse("tracking:dashboard_data"), {"year": year}).json()
+    assert data["year"] == year and data["totals"]["tasks"] == 0 and data["by_unit"] == []
+
+
+def _queries(client: Client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("tracking:dashboard_data")).status_code == 200
+    return len(queries)
+
+
+def test_the_json_takes_a_fixed_number_of_queries(client: Client, world: World) -> None:
+    client.force_login(world.user("leader"))
+    _tasks(world)
+    small = _queries(client)
+    _tasks(world, extra=5)
+    assert _queries(client) == small

@@ -312,6 +312,8 @@ NOTIFY_EMAIL_ENABLED = envbool(
 NOTIFY_WEBHOOK_TIMEOUT = envint("NOTIFY_WEBHOOK_TIMEOUT", "5")
 # A message that failed this many times is given up (shown as failed, never retried).
 NOTIFY_MAX_ATTEMPTS = envint("NOTIFY_MAX_ATTEMPTS", "5")
+# Days without a progress report before the lead unit is reminded (heli.tracking.reminders).
+TRACKING_NO_REPORT_DAYS = envint("TRACKING_NO_REPORT_DAYS", "14")
 # Robots must be https; plain http is accepted for 127.0.0.1 only, in development.
 NOTIFY_ALLOW_HTTP_LOOPBACK = envbool("NOTIFY_ALLOW_HTTP_LOOPBACK", "True" if DEBUG else "False")
 

@@ -12,7 +12,6 @@ from django.utils import timezone
 from heli.org.tests.test_browser import login
 from heli.testing import World
 from heli.tracking.models import Task
-from heli.tracking.tests.helpers import make_task
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,13 +36,21 @@ def test_a_task_from_assignment_to_closure(
     page: Any, browser: Any, live_server: Any, world: World
 ) -> None:
     today = timezone.localdate()
-    task = make_task(
-        world,
-        title="落实“第一议题”制度",
-        assigned_at=today,
-        deadline=today + datetime.timedelta(days=30),
-    )
+    # The committee's supervising department assigns the task through the form.
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    staff = context.new_page()
+    login(staff, live_server, "staff")
+    staff.goto(f"{live_server.url}/tracking/tasks/new/")
+    staff.get_by_label("事项名称").fill("落实“第一议题”制度")
+    staff.get_by_label("牵头单位").select_option(label="测试单位0")
+    staff.get_by_label("督办处室").select_option(label=world.department.name)
+    staff.get_by_label("交办日期").fill(today.isoformat())
+    staff.get_by_label("办理期限").fill((today + datetime.timedelta(days=30)).isoformat())
+    staff.get_by_role("button", name="保存").click()
+    staff.wait_for_url(re.compile(r"/tracking/tasks/\d+/$"))
+    task = Task.objects.get(title="落实“第一议题”制度")
     task_url = f"{live_server.url}/tracking/tasks/{task.pk}/"
+    assert staff.url == task_url
 
     # The lead unit sees it on the wall chart, green, and signs for it.
     login(page, live_server, "unit0_secretary")
@@ -61,9 +68,6 @@ def test_a_task_from_assignment_to_closure(
     page.wait_for_url(task_url)
 
     # The supervising department returns it for redo, with a reason.
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
-    staff = context.new_page()
-    login(staff, live_server, "staff")
     staff.goto(task_url)
     staff.locator("#reason-return").fill("请补充会议记录后重新报送。")
     staff.get_by_role("button", name="退回重办").click()

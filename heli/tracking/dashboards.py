@@ -22,6 +22,7 @@ from heli.audit.actions import record_denial
 from heli.lib.dates import current_year
 from heli.lib.http import AuthedRequest
 from heli.org.models import GroupMembership, Unit
+from heli.tracking.board import state_q
 from heli.tracking.models import Task
 from heli.tracking.workflow import Status
 
@@ -44,8 +45,8 @@ def _year(request: AuthedRequest) -> int:
 
 
 def overdue_q(today: datetime.date) -> Q:
-    """Late and still running (the wall chart's red: long-running tasks are amber)."""
-    return Q(deadline__lt=today) & ~Q(status__in=[Status.CLOSED, Status.LONG_RUNNING])
+    """Late and still running: the wall chart's red, by the wall chart's own rule."""
+    return state_q("overdue", today)
 
 
 def _rate(closed: int, total: int) -> float:

@@ -120,3 +120,22 @@ def test_the_json_takes_a_fixed_number_of_queries(client: Client, world: World) 
     small = _queries(client)
     _tasks(world, extra=5)
     assert _queries(client) == small
+
+
+@pytest.mark.parametrize("name", ["leader", "staff", "unit0_secretary"])
+def test_each_total_card_opens_exactly_the_tasks_it_counts(
+    client: Client, world: World, name: str
+) -> None:
+    _tasks(world)
+    totals = _data(client, world, name)["totals"]
+    year = timezone.localdate().year
+    page = client.get(reverse("tracking:dashboard")).content.decode()
+    for key, query in (
+        ("tasks", ""),
+        ("closed", "&amp;status=closed"),
+        ("overdue", "&amp;state=overdue"),
+    ):
+        href = f"{reverse('tracking:task_list')}?year={year}{query}"
+        assert f'href="{href}"' in page, key
+        listed = client.get(href.replace("&amp;", "&")).context["page"].paginator.count
+        assert listed == totals[key], (name, key)

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from heli.notifications.tests.fakeserver import FakeRobotServer
+from heli.notifications.tests.fakeserver import FakeRobotServer, use_test_delivery
 
 
 @pytest.fixture
@@ -17,8 +17,4 @@ def robot_server() -> Iterator[FakeRobotServer]:
 
 @pytest.fixture(autouse=True)
 def _notify_settings(settings: Any) -> None:
-    settings.NOTIFY_EMAIL_ENABLED = True
-    settings.NOTIFY_ALLOW_HTTP_LOOPBACK = True
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.SITE_URL = "https://heli.example.gov.cn"
-    settings.LANGUAGE_CODE = "zh-hans"
+    use_test_delivery(settings)

@@ -61,3 +61,12 @@ class FakeRobotServer:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def use_test_delivery(settings: Any) -> None:
+    """Settings under which reminders reach the locmem outbox and a loopback robot."""
+    settings.NOTIFY_EMAIL_ENABLED = True
+    settings.NOTIFY_ALLOW_HTTP_LOOPBACK = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SITE_URL = "https://heli.example.gov.cn"
+    settings.LANGUAGE_CODE = "zh-hans"

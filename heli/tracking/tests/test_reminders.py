@@ -14,7 +14,7 @@ from django.utils import timezone
 from heli.notifications import registry
 from heli.notifications.actions import set_preferences
 from heli.notifications.models import Channel, Notification, WebhookRobot
-from heli.notifications.tests.fakeserver import FakeRobotServer
+from heli.notifications.tests.fakeserver import FakeRobotServer, use_test_delivery
 from heli.testing import World
 from heli.tracking import actions
 from heli.tracking.models import ProgressReport, Task
@@ -33,11 +33,7 @@ def robot_server() -> Iterator[FakeRobotServer]:
 
 @pytest.fixture(autouse=True)
 def _notify_settings(settings: Any) -> None:
-    settings.NOTIFY_EMAIL_ENABLED = True
-    settings.NOTIFY_ALLOW_HTTP_LOOPBACK = True
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.SITE_URL = "https://heli.example.gov.cn"
-    settings.LANGUAGE_CODE = "zh-hans"
+    use_test_delivery(settings)
     settings.TRACKING_NO_REPORT_DAYS = 14
 
 

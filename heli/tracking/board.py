@@ -92,6 +92,15 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+# The parameters the wall chart and the board add to the task list's own filters.
+CHART_PARAMS = ("lead_unit", "group", "month", "state", "source_kind")
+
+
+def chart_filters(params: QueryDict) -> list[tuple[str, str]]:
+    """The chart parameters of a request, to carry them through the list's filter form."""
+    return [(name, value) for name in CHART_PARAMS for value in params.getlist(name)]
+
+
 def apply_chart_filters(
     tasks: QuerySet[Task], params: QueryDict, today: datetime.date
 ) -> QuerySet[Task]:

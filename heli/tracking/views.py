@@ -78,9 +78,7 @@ def filtered_tasks(request: AuthedRequest) -> tuple[TaskFilterForm, QuerySet[Tas
         if data["department"]:
             tasks = tasks.filter(department=data["department"])
         if data["overdue"]:
-            tasks = tasks.filter(deadline__lt=timezone.localdate()).exclude(
-                status__in=[Status.CLOSED, Status.LONG_RUNNING]
-            )
+            tasks = tasks.filter(board.state_q("overdue", timezone.localdate()))
     # The wall chart's and the board's cells link here with their own exact filters.
     tasks = board.apply_chart_filters(tasks, request.GET, timezone.localdate())
     return form, tasks
@@ -88,6 +86,8 @@ def filtered_tasks(request: AuthedRequest) -> tuple[TaskFilterForm, QuerySet[Tas
 
 @require_GET
 def task_list(request: AuthedRequest) -> HttpResponse:
+    from heli.tracking import board
+
     _require_view(request)
     form, tasks = filtered_tasks(request)
     tasks = _with_units(tasks.order_by("deadline", "id"))
@@ -100,6 +100,7 @@ def task_list(request: AuthedRequest) -> HttpResponse:
         "query": query.urlencode(),
         "can_add": can(request.user, Action.CHANGE, Task),
         "today": timezone.localdate(),
+        "chart_filters": board.chart_filters(request.GET),
     }
     template = "tracking/task_rows.html" if request.htmx else "tracking/task_list.html"
     return render(request, template, context)

@@ -81,3 +81,17 @@ def test_cards_show_their_deadline_state(client: Client, world: World) -> None:
     card = response.context["columns"][0].cards[0]
     assert card["state"] in ("overdue", "soon")
     assert f"state-border-{card['state']}" in response.content.decode()
+
+
+def test_the_list_keeps_a_cells_filters_when_searched_again(client: Client, world: World) -> None:
+    client.force_login(world.user("staff"))
+    year = timezone.localdate().year
+    response = client.get(
+        reverse("tracking:task_list"), {"year": str(year), "state": "overdue", "month": "3"}
+    )
+    body = response.content.decode()
+    assert '<input type="hidden" name="state" value="overdue">' in body
+    assert '<input type="hidden" name="month" value="3">' in body
+    assert "显示全部事项" in body
+    plain = client.get(reverse("tracking:task_list"), {"year": year}).content.decode()
+    assert 'type="hidden" name="state"' not in plain

@@ -8,8 +8,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from heli.accounts import checks, signals
-
-        del checks  # imported to register the start-up checks
+        from heli.accounts import (
+            checks,  # noqa: F401 (registers the start-up checks)
+            signals,
+        )
 
         signals.connect()

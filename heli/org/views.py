@@ -223,6 +223,15 @@ def leads(request: AuthedRequest) -> HttpResponse:
     return render(request, "org/leads.html", context)
 
 
+def _posted_year(request: AuthedRequest) -> int | None:
+    """The year a rotation form posted, or None after telling the user what is wrong."""
+    form = YearForm(request.POST, years=None)
+    if form.is_valid():
+        return int(form.cleaned_data["year"])
+    messages.error(request, _("Choose a valid year between 2000 and 2100."))
+    return None
+
+
 def _leads_url(year: int) -> str:
     return f"{reverse('org:leads')}?year={year}"
 
@@ -230,11 +239,9 @@ def _leads_url(year: int) -> str:
 @require_POST
 def leads_generate(request: AuthedRequest) -> HttpResponse:
     _require_manage_leads(request)
-    form = YearForm(request.POST, years=None)
-    if not form.is_valid():
-        messages.error(request, _("Choose a valid year between 2000 and 2100."))
+    year = _posted_year(request)
+    if year is None:
         return redirect("org:leads")
-    year = form.cleaned_data["year"]
     committee = request.committee
     try:
         proposals = actions.generate_year(committee, year)
@@ -293,11 +300,9 @@ def leads_override(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def leads_confirm(request: AuthedRequest) -> HttpResponse:
     _require_manage_leads(request)
-    form = YearForm(request.POST, years=None)
-    if not form.is_valid():
-        messages.error(request, _("Choose a valid year between 2000 and 2100."))
+    year = _posted_year(request)
+    if year is None:
         return redirect("org:leads")
-    year = form.cleaned_data["year"]
     try:
         count = actions.confirm_leads(request.committee, year, request.user)
     except ValidationError as error:

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import time_machine
 
-from heli.testing import World, build_world, verify_otp
+from heli.testing import FROZEN_NOW, World, build_world, verify_otp
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -19,9 +21,48 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "frozen_clock(moment=FROZEN_NOW): the clock starts at this moment (heli.testing)"
+        " and runs on from there, for tests whose dates are computed from today",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Travel to the moment of a ``frozen_clock`` mark before any other fixture runs.
+
+    An autouse fixture is set up first, so the shared world (whose work year is this
+    year) is built on the frozen day too. The clock ticks on: what compares times of
+    the same test (sessions, the audit chain's order) still sees them pass.
+    """
+    marker = request.node.get_closest_marker("frozen_clock")
+    if marker is None:
+        yield
+        return
+    moment = marker.args[0] if marker.args else FROZEN_NOW
+    assert isinstance(moment, datetime.datetime) and moment.tzinfo is not None, moment
+    with time_machine.travel(moment, tick=True):
+        yield
+
+
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flushes_empty_append_only_tables_too() -> Iterator[None]:
+    """Django empties the database with ``flush`` after every transactional test.
+
+    The audit log and the task history refuse DELETE and TRUNCATE, so ``flush`` stops at
+    them unless it is explicitly permitted (``heli.lib.append_only``).
+    """
+    from heli.lib import append_only
+
+    with append_only.permit_full_flush():
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")

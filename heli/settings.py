@@ -71,6 +71,11 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
 ]
+# Areas of a committee's own, added without editing this file (comma-separated app names);
+# each registers its rules, task sources, menu entries… from its AppConfig.ready().
+INSTALLED_APPS += [
+    app.strip() for app in os.getenv("HELI_EXTRA_APPS", "").split(",") if app.strip()
+]
 
 MIDDLEWARE = [
     "heli.lib.middleware.RequestContextMiddleware",
@@ -110,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "heli.accounts.context_processors.navigation",
+                "heli.notifications.context_processors.unread",
             ],
         },
     },

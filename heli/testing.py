@@ -5,8 +5,11 @@ Like healthchecks' alice/bob/charlie: every view test also checks who may not.
 
 from __future__ import annotations
 
+import datetime
 import functools
+import os
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from django.contrib.auth.hashers import make_password
 from django.test import Client
@@ -24,6 +27,12 @@ from heli.org.models import (
 )
 
 PASSWORD = "Heli-test-2026!"
+# The day a test marked ``@pytest.mark.frozen_clock`` lives in (heli/conftest.py): a
+# Monday in mid-year, so that "overdue", "due within 7 days" and "on track" are three
+# different dates inside one work year, whatever the real calendar says.
+FROZEN_TODAY = datetime.date(2026, 6, 15)
+# 10:00 in Asia/Shanghai on that day: far from midnight in the committee's time zone.
+FROZEN_NOW = datetime.datetime(2026, 6, 15, 2, 0, tzinfo=datetime.UTC)
 # Every user build_world() makes, in the order the permission tests list them.
 WORLD_USERS = (
     "leader",
@@ -241,3 +250,21 @@ def verify_otp(client: Client, user: User) -> None:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
+
+
+def in_ci() -> bool:
+    """Whether the tests run in CI (``CI=true``), where every system service is installed."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def service_missing(reason: str) -> NoReturn:
+    """Skip a test whose system service (ClamAV, Redis) is missing here — fail it in CI.
+
+    ``.ci/run`` installs and starts every service the tests use, so in CI a missing one
+    means a broken setup, and a skip would hide that the test did not run.
+    """
+    import pytest
+
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: CI must provide it)")
+    pytest.skip(reason)

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.forms import BaseForm, Form
+from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,22 +27,13 @@ from heli.accounts.forms import AccountForm, PeopleFilterForm, RoleGrantForm, Se
 from heli.accounts.models import RoleAssignment, User, policy_for
 from heli.accounts.policy import Action, can, visible
 from heli.audit.actions import deny
+from heli.lib.forms import Created, apply_errors, bootstrap, create_once
 from heli.lib.http import AuthedRequest
-from heli.lib.idempotency import Submission, new_token
+from heli.lib.idempotency import new_token
 from heli.org.access import Access
-from heli.org.forms import bootstrap
 from heli.org.models import Unit
 
 PAGE_SIZE = 50
-
-
-def _apply_errors(form: BaseForm, error: ValidationError) -> None:
-    """Put an action's refusal next to the field it concerns, or above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 # --- People --------------------------------------------------------------------------
@@ -137,25 +128,25 @@ def person_create(request: AuthedRequest) -> HttpResponse:
             "accounts/person_form.html",
             {"form": bootstrap(AccountForm()), "token": new_token()},
         )
-    token = request.POST.get("submission")
-    submission = Submission(request, token)
-    if not submission.first:
-        messages.info(request, _("This form was already sent; nothing was saved twice."))
-        return redirect(submission.result_url or reverse("accounts:people"))
-    form = AccountForm(request.POST)
-    if form.is_valid():
-        try:
-            person, password = actions.create_account(user, **form.cleaned_data, request=request)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            submission.done(reverse("accounts:person_detail", args=[person.pk]))
-            return _one_time_password(request, person, password, created=True)
-    submission.release()
-    return render(
+
+    def create(data: dict[str, Any]) -> Created:
+        person, password = actions.create_account(user, **data, request=request)
+        return Created(
+            reverse("accounts:person_detail", args=[person.pk]),
+            _one_time_password(request, person, password, created=True),
+        )
+
+    def render_form(form: AccountForm, token: str) -> HttpResponse:
+        return render(
+            request, "accounts/person_form.html", {"form": bootstrap(form), "token": token}
+        )
+
+    return create_once(
         request,
-        "accounts/person_form.html",
-        {"form": bootstrap(form), "token": token or new_token()},
+        AccountForm(request.POST),
+        create,
+        render_form=render_form,
+        fallback_url=reverse("accounts:people"),
     )
 
 
@@ -229,7 +220,7 @@ def role_grant(request: AuthedRequest, pk: int) -> HttpResponse:
                 unit=data["unit"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("The role was granted."))
             return redirect("accounts:person_detail", pk=pk)
@@ -312,7 +303,7 @@ def security_policy(request: AuthedRequest) -> HttpResponse:
                 request.user, request.committee, form.cleaned_data, request=request
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("The security policy was saved."))
             return redirect("accounts:security_policy")

@@ -14,3 +14,6 @@ class AccountsConfig(AppConfig):
         )
 
         signals.connect()
+        from heli.accounts import ui
+
+        ui.register()

@@ -9,6 +9,14 @@ Two questions, answered here and nowhere else:
 
 Everything is scoped by the user's committee (the tenant). Objects a user may
 not see are reported by views as 404, never 403.
+
+The rules of each kind of object live with the area that owns it: an area subclasses
+:class:`Rules` for its models in ``heli/<area>/access.py`` and registers them from its
+``AppConfig.ready()`` with :func:`register`; rows that hang off a parent (a task's
+progress reports, a meeting's attendance) are registered with :class:`ChildOf` and see
+exactly what their parent sees. The registry's own kinds (committee, departments, units,
+party bodies, groups, accounts and roles) are ruled here. A kind nobody registered is
+closed to everyone.
 """
 
 from __future__ import annotations
@@ -18,11 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 
-from heli.accounts.models import ADMIN_ROLES, Role, RoleAssignment, User
-from heli.audit.models import AuditEvent
-from heli.files.models import Attachment
+from heli.accounts.models import Role, RoleAssignment, User
 from heli.lib.dates import current_year
 from heli.org.models import (
     Committee,
@@ -46,9 +52,6 @@ class Action(enum.StrEnum):
     MANAGE_SECURITY = "manage_security"  # the security policy; unlocking locked sign-ins
 
 
-# The committee's group robots (heli.notifications), named so this module need not import it.
-ROBOT_LABEL = "notifications.WebhookRobot"
-
 # Roles that read the whole registry of their committee.
 REGISTRY_READERS = frozenset(
     {
@@ -64,10 +67,6 @@ REGISTRY_READERS = frozenset(
 REGISTRY_EDITORS = frozenset({Role.SYSADMIN, Role.MEETING_OFFICE})
 # Unit roles that may keep their own unit's party body details up to date.
 UNIT_EDITORS = frozenset({Role.UNIT_SECRETARY, Role.UNIT_STAFF})
-# Committee roles that read every business file of the committee, and those that add
-# files to any unit's records. The three administrators are in neither (三员分立).
-FILE_READERS = frozenset({Role.COMMITTEE_LEADER, Role.COMMITTEE_STAFF, Role.MEETING_OFFICE})
-FILE_WRITERS = frozenset({Role.COMMITTEE_STAFF, Role.MEETING_OFFICE})
 
 
 @dataclass(frozen=True)
@@ -166,82 +165,102 @@ def _build_scope(user: User) -> Scope:
     )
 
 
+# --- The registry of rules -------------------------------------------------------------
+
+
+class Rules:
+    """The access rules of one kind of object. Everything is refused unless overridden.
+
+    ``visible`` narrows a query of the kind to the rows the scope sees; the policy has
+    already limited it to the scope's committee (unless ``cross_committee``). ``can``
+    answers the actions other than viewing on one row of the user's committee (viewing a
+    row means finding it in ``visible``). ``can_on_kind`` answers actions on the kind as a
+    whole: may this user see such records at all (the menu asks), create one, import them.
+    """
+
+    # Rows that belong to no committee are read too (the platform's audit rows).
+    cross_committee = False
+
+    def visible(self, s: Scope, user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs.none()
+
+    def can(self, s: Scope, user: Any, action: Action, obj: Any) -> bool:
+        return False
+
+    def can_on_kind(self, s: Scope, action: Action, model: type[Model]) -> bool:
+        return False
+
+
+class ChildOf(Rules):
+    """Rows that hang off a parent row through the foreign key ``parent`` (a report off its
+    task): a user sees them exactly when they see the parent, and sees the kind when they
+    see the parent's kind. No one changes them through the policy; their area's actions do.
+    """
+
+    def __init__(self, parent: str) -> None:
+        self.parent = parent
+
+    def _parent_model(self, model: type[Model]) -> type[Model]:
+        related = model._meta.get_field(self.parent).related_model
+        if not isinstance(related, type):
+            raise TypeError(f"{model._meta.label}.{self.parent} is not a foreign key")
+        return related
+
+    def visible(self, s: Scope, user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+        parents = visible(user, self._parent_model(qs.model))
+        if parents.query.is_empty():
+            return qs.none()
+        return qs.filter(**{f"{self.parent}__in": parents.values("pk")})
+
+    def can_on_kind(self, s: Scope, action: Action, model: type[Model]) -> bool:
+        if action is not Action.VIEW:
+            return False
+        parent = self._parent_model(model)
+        rules = rules_for(parent)
+        return rules is not None and rules.can_on_kind(s, action, parent)
+
+
+_RULES: dict[str, Rules] = {}
+
+
+def register(model: type[Model], rules: Rules) -> Rules:
+    """Give ``model`` its rules (from the owning app's ``ready()``); again replaces them."""
+    _RULES[model._meta.label] = rules
+    return rules
+
+
+def unregister(model: type[Model]) -> None:
+    _RULES.pop(model._meta.label, None)
+
+
+def rules_for(model: type[Model]) -> Rules | None:
+    """The registered rules of a kind, or None: a kind nobody registered is closed."""
+    return _RULES.get(model._meta.label)
+
+
+def registered() -> list[str]:
+    """The labels of every kind with rules, sorted (for the documentation and tests)."""
+    return sorted(_RULES)
+
+
 # --- Which objects may this user see ------------------------------------------------
-
-
-# Kinds the registry readers see in full; anything not listed here is seen by no one
-# until the policy names it (business records stay closed to the three administrators).
-REGISTRY_MODELS: tuple[type[Model], ...] = (
-    Department,
-    Unit,
-    OrganPartyOrg,
-    Group,
-    GroupYear,
-    GroupMembership,
-    LeadOverride,
-    RoleAssignment,
-    User,
-)
-# Kinds the Excel import writes, and the accounts kind the sysadmin alone imports.
-IMPORTABLE_MODELS: tuple[type[Model], ...] = (
-    Department,
-    Unit,
-    OrganPartyOrg,
-    Group,
-    GroupYear,
-    GroupMembership,
-)
-# Administrators whose accounts the sysadmin may not manage: it could act as them.
-OTHER_ADMINS = (Role.SECADMIN, Role.AUDITOR)
 
 
 def visible(user: Any, model: type[Model]) -> QuerySet[Any]:
     """The objects of ``model`` that ``user`` may see, filtered in the query."""
     s = scope_of(user)
     qs: QuerySet[Any] = model._default_manager.all()  # type: ignore[attr-defined]
-    if s.committee_id is None:
+    rules = rules_for(model)
+    if s.committee_id is None or rules is None:
         return qs.none()
-    if model is Committee:
-        return qs.filter(pk=s.committee_id)
-    if model is AuditEvent:
-        return _visible_audit_events(s, qs)
-    if model is Attachment:
-        return _visible_attachments(s, qs)
-    if model._meta.label == "notifications.Notification":
-        # A person's notifications are theirs alone, whatever their roles.
-        return qs.filter(committee_id=s.committee_id, recipient_id=user.pk)
-    if model._meta.label == ROBOT_LABEL:
-        return qs.filter(committee_id=s.committee_id) if s.has(Role.SYSADMIN) else qs.none()
-    if model._meta.app_label == "tracking":
-        from heli.tracking.access import visible_tracking  # the app imports this module
+    if not rules.cross_committee and _has_committee(model):
+        # The tenant boundary is the policy's, whatever the area's rules say.
+        qs = qs.filter(committee_id=s.committee_id)
+    return rules.visible(s, user, qs)
 
-        return visible_tracking(s, model, qs)
-    if model not in REGISTRY_MODELS:
-        return qs.none()
-    qs = qs.filter(committee_id=s.committee_id)
-    if s.reads_registry:
-        return qs
-    if not s.unit_ids:
-        return qs.none()
-    units = s.unit_ids | s.lead_unit_ids
-    if model is Unit:
-        return qs.filter(pk__in=units)
-    if model is OrganPartyOrg:
-        return qs.filter(unit_id__in=units)
-    if model is Group:
-        return qs.filter(pk__in=s.group_ids)
-    if model is GroupYear:
-        return qs.filter(group_id__in=s.group_ids)
-    if model in (GroupMembership, LeadOverride):
-        return qs.filter(group_year__group_id__in=s.group_ids)
-    if model is Department:
-        # Departments supervise the units' work; every member of the committee sees them.
-        return qs
-    if model is RoleAssignment:
-        return qs.filter(unit_id__in=units)
-    if model is User:
-        return qs.filter(role_assignments__unit_id__in=units).distinct()
-    return qs.none()
+
+def _has_committee(model: type[Model]) -> bool:
+    return any(f.name == "committee" for f in model._meta.concrete_fields)
 
 
 def visible_ids(user: Any, model: type[Model], ids: Iterable[int]) -> set[int]:
@@ -258,16 +277,19 @@ def can(user: Any, action: Action | str, obj: Any) -> bool:
     if s.committee_id is None:
         return False
     action = Action(action)
+    model = obj if isinstance(obj, type) else type(obj)
+    if not issubclass(model, Model):
+        return False
+    rules = rules_for(model)
+    if rules is None:
+        return False
     if isinstance(obj, type):
-        return _can_on_kind(s, action, obj)
-    if isinstance(obj, AuditEvent):
-        # Read by the auditor, changed by no one; platform rows belong to no committee.
-        return action is Action.VIEW and visible(user, AuditEvent).filter(pk=obj.pk).exists()
-    if _committee_of(obj) != s.committee_id:
+        return rules.can_on_kind(s, action, model)
+    if not rules.cross_committee and _committee_of(obj) != s.committee_id:
         return False
     if action is Action.VIEW:
-        return visible(user, type(obj)).filter(pk=obj.pk).exists()
-    return _can_change(s, user, action, obj)
+        return visible(user, model).filter(pk=obj.pk).exists()
+    return rules.can(s, user, action, obj)
 
 
 def _committee_of(obj: Any) -> int | None:
@@ -276,120 +298,105 @@ def _committee_of(obj: Any) -> int | None:
     return getattr(obj, "committee_id", None)
 
 
-def _can_on_kind(s: Scope, action: Action, model: type[Model]) -> bool:
-    if model._meta.app_label == "tracking":
-        from heli.tracking.access import tracking_can_on_kind
+def permissions(user: Any, obj: Any) -> frozenset[str]:
+    """Every action the user may take on ``obj`` (for templates: ``'change' in perms``)."""
+    return frozenset(a.value for a in Action if a is not Action.VIEW and can(user, a, obj))
 
-        return tracking_can_on_kind(s, action, model)
-    if model is AuditEvent:
-        return action is Action.VIEW and s.has(Role.AUDITOR)
-    if action is Action.IMPORT:
-        if model is User:
-            return s.has(Role.SYSADMIN)
-        return model in IMPORTABLE_MODELS and s.edits_registry
-    if action is Action.MANAGE_LEADS:
-        return s.has(Role.MEETING_OFFICE)
-    if action is Action.MANAGE_ACCOUNTS:
-        return s.has(Role.SYSADMIN)
-    if action is Action.MANAGE_ROLES:
-        return s.has(Role.SECADMIN)
-    if action is Action.MANAGE_SECURITY:
-        return s.has(Role.SECADMIN)
-    if model._meta.label == ROBOT_LABEL:
-        # Group robots are system configuration: the system administrator's (三员分立).
-        return action in (Action.VIEW, Action.CHANGE) and s.has(Role.SYSADMIN)
-    if action is Action.CHANGE:
-        if model in (Unit, Group, GroupYear, Department, Committee):
-            return s.edits_registry
+
+# --- The registry's own kinds ---------------------------------------------------------
+
+# Kinds the Excel import writes; accounts (User) are the sysadmin's alone to import.
+IMPORTABLE_MODELS: tuple[type[Model], ...] = (
+    Department,
+    Unit,
+    OrganPartyOrg,
+    Group,
+    GroupYear,
+    GroupMembership,
+)
+# Administrators whose accounts the sysadmin may not manage: it could act as them.
+OTHER_ADMINS = (Role.SECADMIN, Role.AUDITOR)
+
+
+class RegistryRules(Rules):
+    """The organisation registry and its accounts: read in full by the committee's roles
+    (the three administrators included: they keep it), by unit roles as far as their
+    units, their groups and the groups their unit leads this year reach."""
+
+    def visible(self, s: Scope, user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+        model = qs.model
+        if model is Committee:
+            return qs.filter(pk=s.committee_id)
+        if s.reads_registry:
+            return qs
+        if not s.unit_ids:
+            return qs.none()
+        units = s.unit_ids | s.lead_unit_ids
+        if model is Unit:
+            return qs.filter(pk__in=units)
         if model is OrganPartyOrg:
-            return s.edits_registry or bool(s.editor_unit_ids)
-        if model is User:
-            return s.has(Role.SYSADMIN)
+            return qs.filter(unit_id__in=units)
+        if model is Group:
+            return qs.filter(pk__in=s.group_ids)
+        if model is GroupYear:
+            return qs.filter(group_id__in=s.group_ids)
+        if model in (GroupMembership, LeadOverride):
+            return qs.filter(group_year__group_id__in=s.group_ids)
+        if model is Department:
+            # Departments supervise the units' work; every member of the committee sees them.
+            return qs
         if model is RoleAssignment:
+            return qs.filter(unit_id__in=units)
+        if model is User:
+            return qs.filter(role_assignments__unit_id__in=units).distinct()
+        return qs.none()
+
+    def can_on_kind(self, s: Scope, action: Action, model: type[Model]) -> bool:
+        if action is Action.IMPORT:
+            if model is User:
+                return s.has(Role.SYSADMIN)
+            return model in IMPORTABLE_MODELS and s.edits_registry
+        if action is Action.MANAGE_LEADS:
+            return s.has(Role.MEETING_OFFICE)
+        if action is Action.MANAGE_ACCOUNTS:
+            return s.has(Role.SYSADMIN)
+        if action in (Action.MANAGE_ROLES, Action.MANAGE_SECURITY):
             return s.has(Role.SECADMIN)
-        if model is Attachment:
-            return _handles_files(s)
-    if action is Action.VIEW:
-        if model is Attachment:
-            return _handles_files(s)
-        known = model is Committee or model in REGISTRY_MODELS
-        return known and (s.reads_registry or bool(s.unit_ids))
-    return False
-
-
-def _can_change(s: Scope, user: Any, action: Action, obj: Any) -> bool:
-    if action is Action.MANAGE_LEADS:
-        return isinstance(obj, GroupYear | Group) and s.has(Role.MEETING_OFFICE)
-    if action is Action.MANAGE_ACCOUNTS:
-        return isinstance(obj, User) and _sysadmin_may_manage(s, obj)
-    if action is Action.MANAGE_ROLES:
-        return isinstance(obj, User | RoleAssignment) and _secadmin_may_grant(s, user, obj)
-    if action is Action.MANAGE_SECURITY:
-        # Asked of the committee: its policy and its lockouts are the secadmin's.
-        return isinstance(obj, Committee) and s.has(Role.SECADMIN)
-    if getattr(getattr(obj, "_meta", None), "label", None) == ROBOT_LABEL:
-        return action is Action.CHANGE and s.has(Role.SYSADMIN)
-    if getattr(getattr(obj, "_meta", None), "app_label", None) == "tracking":
-        from heli.tracking.access import tracking_can
-
-        return tracking_can(s, action, obj)
-    if action is not Action.CHANGE:
+        if action is Action.CHANGE:
+            if model in (Unit, Group, GroupYear, Department, Committee):
+                return s.edits_registry
+            if model is OrganPartyOrg:
+                return s.edits_registry or bool(s.editor_unit_ids)
+            if model is User:
+                return s.has(Role.SYSADMIN)
+            if model is RoleAssignment:
+                return s.has(Role.SECADMIN)
+            return False
+        if action is Action.VIEW:
+            return s.reads_registry or bool(s.unit_ids)
         return False
-    if isinstance(obj, OrganPartyOrg):
-        return s.edits_registry or obj.unit_id in s.editor_unit_ids
-    if isinstance(obj, Unit | Group | GroupYear | Department | Committee):
-        return s.edits_registry
-    if isinstance(obj, User):
-        return _sysadmin_may_manage(s, obj)
-    if isinstance(obj, RoleAssignment):
-        return _secadmin_may_grant(s, user, obj)
-    if isinstance(obj, Attachment):
-        return _may_add_files(s, obj.unit_id)
-    return False
 
-
-# --- Files ---------------------------------------------------------------------------
-# A file is seen by whoever may see the record it belongs to. Until business records
-# own files, that record is its unit (or, with no unit, the committee itself).
-
-
-def _visible_attachments(s: Scope, qs: QuerySet[Any]) -> QuerySet[Any]:
-    if s.roles & ADMIN_ROLES:
-        return qs.none()
-    qs = qs.filter(committee_id=s.committee_id)
-    if s.roles & FILE_READERS:
-        return qs
-    if s.unit_ids:
-        return qs.filter(unit_id__in=s.unit_ids)
-    return qs.none()
-
-
-def _handles_files(s: Scope) -> bool:
-    """Whether the user reads or adds files at all (the menu and the upload form ask)."""
-    return not s.roles & ADMIN_ROLES and bool(s.roles & FILE_READERS or s.unit_ids)
-
-
-def _may_add_files(s: Scope, unit_id: int | None) -> bool:
-    """Adding a file to a unit's records (or, with no unit, to the committee's)."""
-    if s.roles & ADMIN_ROLES:
+    def can(self, s: Scope, user: Any, action: Action, obj: Any) -> bool:
+        if action is Action.MANAGE_LEADS:
+            return isinstance(obj, GroupYear | Group) and s.has(Role.MEETING_OFFICE)
+        if action is Action.MANAGE_ACCOUNTS:
+            return isinstance(obj, User) and _sysadmin_may_manage(s, obj)
+        if action is Action.MANAGE_ROLES:
+            return isinstance(obj, User | RoleAssignment) and _secadmin_may_grant(s, user, obj)
+        if action is Action.MANAGE_SECURITY:
+            # Asked of the committee: its policy and its lockouts are the secadmin's.
+            return isinstance(obj, Committee) and s.has(Role.SECADMIN)
+        if action is not Action.CHANGE:
+            return False
+        if isinstance(obj, OrganPartyOrg):
+            return s.edits_registry or obj.unit_id in s.editor_unit_ids
+        if isinstance(obj, Unit | Group | GroupYear | Department | Committee):
+            return s.edits_registry
+        if isinstance(obj, User):
+            return _sysadmin_may_manage(s, obj)
+        if isinstance(obj, RoleAssignment):
+            return _secadmin_may_grant(s, user, obj)
         return False
-    if s.roles & FILE_WRITERS:
-        return True
-    return unit_id is not None and unit_id in s.unit_ids
-
-
-# --- The audit log -------------------------------------------------------------------
-
-
-def _visible_audit_events(s: Scope, qs: QuerySet[Any]) -> QuerySet[Any]:
-    """The audit administrator's alone (三员分立), and never changed by anyone.
-
-    It reads its committee's rows and the platform's rows that belong to no committee:
-    sign-in attempts under unknown names, retention pruning.
-    """
-    if not s.has(Role.AUDITOR):
-        return qs.none()
-    return qs.filter(Q(committee_id=s.committee_id) | Q(committee_id__isnull=True))
 
 
 def _sysadmin_may_manage(s: Scope, account: User) -> bool:
@@ -405,6 +412,13 @@ def _secadmin_may_grant(s: Scope, user: Any, obj: User | RoleAssignment) -> bool
     return s.has(Role.SECADMIN) and target != user.pk
 
 
-def permissions(user: Any, obj: Any) -> frozenset[str]:
-    """Every action the user may take on ``obj`` (for templates: ``'change' in perms``)."""
-    return frozenset(a.value for a in Action if a is not Action.VIEW and can(user, a, obj))
+_REGISTRY_RULES = RegistryRules()
+_REGISTRY_MODELS: tuple[type[Model], ...] = (
+    Committee,
+    *IMPORTABLE_MODELS,
+    LeadOverride,
+    RoleAssignment,
+    User,
+)
+for _model in _REGISTRY_MODELS:
+    register(_model, _REGISTRY_RULES)

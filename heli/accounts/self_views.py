@@ -20,8 +20,8 @@ from heli.accounts.middleware import password_must_change
 from heli.accounts.models import policy_for
 from heli.accounts.validators import rules_text
 from heli.audit import events
+from heli.lib.forms import bootstrap
 from heli.lib.http import AuthedRequest
-from heli.org.forms import bootstrap
 
 
 def _next_url(request: AuthedRequest) -> str:

@@ -14,6 +14,7 @@ from heli.accounts.models import Role, RoleAssignment, User
 from heli.accounts.policy import Action, can, scope_of, visible
 from heli.lib.dates import current_year
 from heli.lib.http import AuthedRequest
+from heli.lib.ui import home_cards
 from heli.org.models import GroupMembership, GroupYear, Unit
 from heli.org.views import group_counts
 
@@ -63,6 +64,8 @@ def home(request: AuthedRequest) -> HttpResponse:
             .annotate(n=Count("id"))
             .order_by("role")
         ]
+    # What each area brings to the home page: the day's work first.
+    context["cards"] = home_cards(request)
     context["can_import"] = can(user, Action.IMPORT, Unit)
     context["can_manage_leads"] = can(user, Action.MANAGE_LEADS, GroupYear)
     return render(request, "home.html", context)

@@ -8,6 +8,8 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit log")
 
     def ready(self) -> None:
-        from heli.audit import checks, signals  # noqa: F401 (checks register on import)
+        from heli.audit import access, checks, signals, ui  # noqa: F401 (checks register)
 
         signals.connect(self)
+        access.register()
+        ui.register()

@@ -1,31 +1,59 @@
-"""Audit rows as an Excel workbook or a CSV file that Excel opens in Chinese."""
+"""Exports: the audit row every download leaves, and the audit log itself as a file.
+
+:func:`audited_download` is how an area hands out a file it exported (导出留痕): the
+audit row saying who took what, with which filters, then the download. The audit log
+itself is exported as an Excel workbook or as a CSV file that Excel opens in Chinese.
+"""
 
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from heli.audit import events
+from heli.audit.actions import record
 from heli.audit.forms import object_types
 from heli.audit.models import AuditEvent
+from heli.lib import downloads, xlsx
+
+
+def audited_download(
+    request: HttpRequest,
+    content: bytes,
+    *,
+    name: str,
+    extension: str,
+    content_type: str,
+    object_type: str,
+    object_repr: str,
+    detail: dict[str, Any],
+) -> HttpResponse:
+    """Record the export (``detail`` says its format, rows and filters), then download it.
+
+    The file is named ``name`` with the time it was made.
+    """
+    record(
+        events.EXPORT,
+        request=request,
+        object_type=object_type,
+        object_repr=object_repr,
+        detail=detail,
+    )
+    filename = downloads.stamped_name(name, extension)
+    return downloads.attachment(content, filename, content_type)
+
 
 FORMATS = ("xlsx", "csv")
 CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": xlsx.CONTENT_TYPE,
     "csv": "text/csv; charset=utf-8",
 }
 # A spreadsheet runs a cell that starts with one of these as a formula.
@@ -67,30 +95,18 @@ def rows(events_qs: QuerySet[AuditEvent]) -> Iterator[list[Any]]:
 
 
 def _safe_text(value: str) -> str:
-    """Text that a spreadsheet shows as text: never a formula, no control characters."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    """CSV text that a spreadsheet shows as text: never a formula, no control characters."""
+    value = xlsx.safe_text(value)
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _xlsx(events_qs: QuerySet[AuditEvent]) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet: WriteOnlyWorksheet = workbook.create_sheet(_("Audit log"))  # type: ignore[assignment]
-    sheet.append(headers())
+    workbook = xlsx.new_workbook()
+    sheet = xlsx.add_sheet(workbook, _("Audit log"))
+    xlsx.append(sheet, headers())
     for values in rows(events_qs):
-        cells = []
-        for value in values:
-            if isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            else:
-                cell = WriteOnlyCell(sheet, value=value)
-                if hasattr(value, "hour"):
-                    cell.number_format = "yyyy-mm-dd hh:mm:ss"
-            cells.append(cell)
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        xlsx.append(sheet, values)
+    return xlsx.workbook_bytes(workbook)
 
 
 class _Echo:
@@ -115,12 +131,9 @@ def _csv(events_qs: QuerySet[AuditEvent]) -> Iterable[str]:
         )
 
 
-def response(fmt: str, events_qs: QuerySet[AuditEvent], filename: str) -> HttpResponseBase:
-    disposition = content_disposition_header(as_attachment=True, filename=filename)
-    http: HttpResponseBase
+def response(fmt: str, events_qs: QuerySet[AuditEvent], name: str) -> HttpResponseBase:
+    """The rows as a download named ``name`` with the time it was made."""
+    filename = downloads.stamped_name(name, fmt)
     if fmt == "xlsx":
-        http = HttpResponse(_xlsx(events_qs), content_type=CONTENT_TYPES["xlsx"])
-    else:
-        http = StreamingHttpResponse(_csv(events_qs), content_type=CONTENT_TYPES["csv"])
-    http["Content-Disposition"] = disposition or "attachment"
-    return http
+        return downloads.attachment(_xlsx(events_qs), filename, CONTENT_TYPES["xlsx"])
+    return downloads.streaming_attachment(_csv(events_qs), filename, CONTENT_TYPES["csv"])

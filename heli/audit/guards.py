@@ -16,9 +16,13 @@ The triggers are installed by migration ``0003_append_only_triggers`` and instal
 again (idempotently) after every ``migrate``: SQLite rebuilds a table to alter it, and
 a rebuilt table has lost its triggers.
 
+``manage.py flush`` (this app's override) refuses a database that holds audit rows; it
+switches the triggers off for its own transaction only inside
+``heli.lib.append_only.permit_full_flush()``, the explicit switch the test suite turns on.
+
 Who can still remove rows: whoever may drop or alter the tables (the table owner, a
-database superuser). Production runs the application as a role that does not own the
-tables (see ``deploy/``); ``manage.py audit_verify`` detects what such a person changes.
+database superuser), by switching the triggers off. ``manage.py audit_verify`` detects
+what such a person changes.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+from heli.lib import append_only
 
 MINIMUM_RETENTION_DAYS = 184
 EVENT_TABLE = "audit_auditevent"
@@ -198,7 +204,7 @@ def installed(connection: BaseDatabaseWrapper) -> bool | None:
 
 @contextmanager
 def lifted(connection: BaseDatabaseWrapper) -> Iterator[None]:
-    """Switch the triggers off for the enclosing transaction (tests and test flushes only).
+    """Switch the triggers off for the enclosing transaction (tests that play the attacker).
 
     Must run inside ``transaction.atomic``: on PostgreSQL ``ALTER TABLE … DISABLE
     TRIGGER`` needs the table's owner and is undone by a rollback; on SQLite the
@@ -206,19 +212,7 @@ def lifted(connection: BaseDatabaseWrapper) -> Iterator[None]:
     """
     if not connection.in_atomic_block:
         raise RuntimeError("guards.lifted() must run inside transaction.atomic()")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for table in (EVENT_TABLE, ANCHOR_TABLE):
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-        yield
-        with connection.cursor() as cursor:
-            for table in (EVENT_TABLE, ANCHOR_TABLE):
-                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-    elif connection.vendor == "sqlite":
-        remove(connection)
-        yield
-        install(connection)
-    else:
+    with append_only.lifted(connection, (EVENT_TABLE, ANCHOR_TABLE)):
         yield
 
 

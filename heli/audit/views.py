@@ -18,7 +18,6 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -138,7 +137,5 @@ def event_export(request: AuthedRequest, fmt: str) -> HttpResponseBase:
             object_repr=_("Audit log"),
             detail={"format": fmt, "rows": total, "upto_id": upto, "filters": form.as_detail()},
         )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    name = _("audit-log")  # the file's name, before the time it was made
-    filename = f"{name}-{stamp}.{fmt}"
-    return export.response(fmt, found.order_by("-pk"), filename)
+    # The file's name, before the time it was made.
+    return export.response(fmt, found.order_by("-pk"), _("audit-log"))

@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Model, Sum
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 
@@ -95,6 +95,8 @@ class CheckedUpload:
     temp_path: Path
     scan: ScanResult | None = None
     kept: bool = field(default=False)
+    # The record the file belongs to (a task…): those who may see it may see the file.
+    belongs_to: Model | None = None
 
     def discard(self) -> None:
         self.temp_path.unlink(missing_ok=True)
@@ -107,9 +109,13 @@ def store_upload(
     unit: Unit | None,
     by: Any,
     request: HttpRequest | None = None,
+    belongs_to: Model | None = None,
 ) -> Attachment:
-    """Check, scan and keep one uploaded file for ``unit`` (or the committee if None)."""
-    checked = check_upload(uploaded_file, committee=committee, unit=unit, by=by, request=request)
+    """Check, scan and keep one uploaded file of the record ``belongs_to`` (a task…), kept for ``unit``
+    (or the committee if None). A file with a record is seen by whoever sees the record."""
+    checked = check_upload(
+        uploaded_file, committee=committee, unit=unit, by=by, request=request, belongs_to=belongs_to
+    )
     return keep_upload(checked, request=request)
 
 
@@ -120,10 +126,15 @@ def check_upload(
     unit: Unit | None,
     by: Any,
     request: HttpRequest | None = None,
+    belongs_to: Model | None = None,
 ) -> CheckedUpload:
     """Every check that needs no write to the database; refusals are audited here."""
     if unit is not None and unit.committee_id != committee.pk:
         raise ValueError("the unit belongs to another committee")
+    if belongs_to is not None and (
+        belongs_to.pk is None or getattr(belongs_to, "committee_id", None) != committee.pk
+    ):
+        raise ValueError("the record is not saved or belongs to another committee")
     name = clean_name(uploaded_file.name)
     temp_path: Path | None = None
     try:
@@ -165,6 +176,7 @@ def check_upload(
         sha256=sha256,
         temp_path=temp_path,
         scan=scan,
+        belongs_to=belongs_to,
     )
 
 
@@ -191,6 +203,8 @@ def keep_upload(checked: CheckedUpload, *, request: HttpRequest | None = None) -
                 sha256=checked.sha256,
                 kind=checked.kind,
                 content_type=checked.content_type,
+                record_type=checked.belongs_to._meta.label_lower if checked.belongs_to else "",
+                record_id=checked.belongs_to.pk if checked.belongs_to else None,
             )
             final = stored_path(stored_name)
             final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -206,6 +220,11 @@ def keep_upload(checked: CheckedUpload, *, request: HttpRequest | None = None) -
                     "sha256": checked.sha256,
                     "kind": checked.kind,
                     "unit": checked.unit.pk if checked.unit else None,
+                    "record": (
+                        [checked.belongs_to._meta.label_lower, checked.belongs_to.pk]
+                        if checked.belongs_to
+                        else None
+                    ),
                     "scanned": checked.scan.scanner if checked.scan else "",
                 },
             )

@@ -8,4 +8,6 @@ class FilesConfig(AppConfig):
     verbose_name = _("Files")
 
     def ready(self) -> None:
-        from heli.files import checks  # noqa: F401 - registers the system checks
+        from heli.files import access, checks  # noqa: F401 - registers the system checks
+
+        access.register()

@@ -35,7 +35,7 @@ class FileKind(models.TextChoices):
 
 
 class Attachment(models.Model):
-    """A file uploaded to Heli, owned by a unit (or by the committee itself)."""
+    """A file uploaded to Heli: of a record (a task…), kept for a unit or the committee."""
 
     Kind = FileKind
 
@@ -51,6 +51,10 @@ class Attachment(models.Model):
         related_name="attachments",
         verbose_name=_("unit"),
     )
+    # The record the file belongs to, by model label and id ("tracking.task", 12): whoever
+    # may see that record may see the file. Empty for files of a unit or the committee.
+    record_type = models.CharField(_("record type"), max_length=100, blank=True, default="")
+    record_id = models.PositiveBigIntegerField(_("record id"), null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -88,9 +92,15 @@ class Attachment(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=FileKind.values), name="files_attachment_kind_known"
             ),
+            models.CheckConstraint(
+                condition=Q(record_type="", record_id__isnull=True)
+                | (~Q(record_type="") & Q(record_id__isnull=False)),
+                name="files_attachment_record_link",
+            ),
         ]
         indexes = [
             models.Index(fields=["committee", "unit"], name="files_attachment_owner_idx"),
+            models.Index(fields=["record_type", "record_id"], name="files_attachment_record_idx"),
         ]
 
     def __str__(self) -> str:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from typing import Any
-from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -25,6 +22,7 @@ from heli.files.access import get_attachment_for_user
 from heli.files.actions import refuse_unreceived, store_upload
 from heli.files.models import Attachment
 from heli.files.refusals import UploadRefused
+from heli.lib.downloads import content_disposition
 from heli.lib.http import AuthedRequest
 from heli.org.models import Unit
 
@@ -63,30 +61,13 @@ def download(request: AuthedRequest, pk: int) -> HttpResponseBase:
         detail={"name": attachment.original_name, "size": attachment.size},
     )
     response = FileResponse(stream, content_type=attachment.content_type)
-    response["Content-Disposition"] = attachment_disposition(attachment.original_name)
+    response["Content-Disposition"] = content_disposition(attachment.original_name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     # Even if a browser ignored the attachment disposition, the bytes could run nothing.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
-
-
-def attachment_disposition(name: str) -> str:
-    """``attachment`` with an ASCII fallback name and the real one as RFC 6266 filename*."""
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    stem, ext = _ascii(stem), _ascii(ext)
-    if not re.search(r"[A-Za-z0-9]", stem):
-        stem = "file"
-    fallback = f"{stem}.{ext}" if ext else stem
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def _ascii(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")
 
 
 class _SizeLimitHandler(FileUploadHandler):

@@ -166,7 +166,8 @@ class _DecryptingAttribute(DeferredAttribute):
         instance.__dict__[self.field.attname] = value
 
 
-class _EmptyOnlyExact(Exact):
+# Exact is generic only to the type checker (not subscriptable at run time).
+class _EmptyOnlyExact(Exact):  # type: ignore[type-arg]
     def get_prep_lookup(self) -> Any:
         if self.rhs != "":
             raise FieldError(_search_refused(self.lhs.output_field, "exact"))
@@ -193,7 +194,7 @@ class EncryptedCharField(models.CharField):  # type: ignore[type-arg]
             raise EncryptedFieldError("EncryptedCharField needs max_length (of the plaintext)")
         return stored_length(self.max_length)
 
-    def db_type_parameters(self, connection: BaseDatabaseWrapper) -> DictWrapper:
+    def db_type_parameters(self, connection: BaseDatabaseWrapper) -> DictWrapper[Any]:
         return DictWrapper(
             {**self.__dict__, "max_length": self.stored_length}, connection.ops.quote_name, "qn_"
         )

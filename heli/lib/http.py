@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 class AuthedRequest(HttpRequest):
     """A request that passed the login requirement: ``user`` is a real account."""
 
-    user: User  # type: ignore[assignment]
+    user: User
     committee: Committee
     htmx: HtmxDetails
 
@@ -30,11 +30,12 @@ def client_ip(request: HttpRequest) -> str | None:
     """
     from django.conf import settings
 
-    remote = request.META.get("REMOTE_ADDR") or None
+    remote: str | None = request.META.get("REMOTE_ADDR") or None
     trusted = set(getattr(settings, "TRUSTED_PROXIES", ()))
     if remote is None or remote not in trusted:
         return remote
-    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    header: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded = [a.strip() for a in header.split(",")]
     for address in reversed([a for a in forwarded if a]):
         if address not in trusted:
             return address

@@ -9,4 +9,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # The built-in reminder kinds register themselves on import.
-        from heli.notifications import reminders  # noqa: F401
+        from heli.notifications import access, reminders, ui  # noqa: F401
+
+        access.register()
+        ui.register()

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from heli.accounts.policy import Action, can, visible
 from heli.audit.actions import record_denial, record_hidden_lookup
+from heli.lib.forms import bootstrap
 from heli.lib.http import AuthedRequest
 from heli.notifications import actions, senders
 from heli.notifications.forms import PreferenceForm, RobotForm
@@ -24,7 +25,6 @@ from heli.notifications.models import (
     NotificationPreference,
     WebhookRobot,
 )
-from heli.org.forms import bootstrap
 
 PER_PAGE = 30
 

@@ -6,3 +6,9 @@ class OrgConfig(AppConfig):
     name = "heli.org"
     label = "org"
     verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from heli.org import demo, ui
+
+        ui.register()
+        demo.register()

@@ -15,21 +15,13 @@ from django.views.decorators.http import require_http_methods
 
 from heli.accounts.policy import Action, can
 from heli.audit.actions import deny
+from heli.lib.forms import Created, apply_errors, bootstrap, create_once
 from heli.lib.http import AuthedRequest
-from heli.lib.idempotency import Submission, new_token
+from heli.lib.idempotency import new_token
 from heli.org import actions
 from heli.org.access import get_unit_for_user
-from heli.org.forms import EndUnitForm, NewUnitForm, PartyOrgForm, UnitForm, bootstrap
+from heli.org.forms import EndUnitForm, NewUnitForm, PartyOrgForm, UnitForm
 from heli.org.models import OrganPartyOrg, Unit
-
-
-def _apply_errors(form: Form, error: ValidationError) -> None:
-    """Put an action's refusal next to the field it concerns, or above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _render(request: AuthedRequest, form: Form, context: dict[str, Any]) -> HttpResponse:
@@ -44,24 +36,19 @@ def unit_create(request: AuthedRequest) -> HttpResponse:
     if request.method != "POST":
         form = NewUnitForm(initial={"leading_body": Unit.LeadingBody.PARTY_GROUP, "sort_order": 0})
         return _render(request, form, {**context, "token": new_token()})
-    token = request.POST.get("submission")
-    submission = Submission(request, token)
-    if not submission.first:
-        messages.info(request, _("This form was already sent; nothing was saved twice."))
-        return redirect(submission.result_url or reverse("org:unit_list"))
-    form = NewUnitForm(request.POST)
-    if form.is_valid():
-        try:
-            unit = actions.create_unit(request.committee, form.cleaned_data, request.user)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            url = reverse("org:unit_detail", args=[unit.pk])
-            submission.done(url)
-            messages.success(request, _("%(unit)s was added.") % {"unit": unit})
-            return redirect(url)
-    submission.release()
-    return _render(request, form, {**context, "token": token or new_token()})
+
+    def create(data: dict[str, Any]) -> Created:
+        unit = actions.create_unit(request.committee, data, request.user)
+        messages.success(request, _("%(unit)s was added.") % {"unit": unit})
+        return Created(reverse("org:unit_detail", args=[unit.pk]))
+
+    return create_once(
+        request,
+        NewUnitForm(request.POST),
+        create,
+        render_form=lambda form, token: _render(request, form, {**context, "token": token}),
+        fallback_url=reverse("org:unit_list"),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -85,7 +72,7 @@ def unit_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             actions.update_unit(unit, data["version"], data, request.user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("The changes to %(unit)s were saved.") % {"unit": unit})
             return redirect(cancel_url)
@@ -115,7 +102,7 @@ def party_org_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             actions.update_party_org(org, data["version"], data, request.user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("The organ party organisation was saved."))
             return redirect(cancel_url)
@@ -147,7 +134,7 @@ def unit_end(request: AuthedRequest, pk: int) -> HttpResponse:
                 unit, data["version"], data["status"], data["date"], data["successor"], request.user
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request,

@@ -166,20 +166,3 @@ class EndUnitForm(VersionedForm):
         field.queryset = Unit.objects.filter(
             committee_id=unit.committee_id, status=Unit.Status.ACTIVE
         ).exclude(pk=unit.pk)
-
-
-def bootstrap(form: forms.Form) -> forms.Form:
-    """Give every widget Bootstrap's classes, marking fields with errors."""
-    for name, field in form.fields.items():
-        widget = field.widget
-        if isinstance(widget, forms.HiddenInput | forms.RadioSelect):
-            continue
-        css = (
-            "form-check-input"
-            if isinstance(widget, forms.CheckboxInput)
-            else ("form-select" if isinstance(widget, forms.Select) else "form-control")
-        )
-        if form.is_bound and name in form.errors:
-            css += " is-invalid"
-        widget.attrs["class"] = css
-    return form

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from heli.org.importer import too_large_problem
+from heli.lib.sheets import too_large_problem
 
 
 class ImportForm(forms.Form):

@@ -1,24 +1,26 @@
 """Who sees which tasks and who may take which step; fetching a task or 404.
 
-``heli.accounts.policy`` asks this module about the tracking models, so the one policy
-still answers every ``visible``/``can`` question while the rules of tasks live here.
+The rules of tasks are registered with the one policy (``heli.accounts.policy``) when the
+app is ready, so ``visible``/``can`` answer for tasks too; the rows that hang off a task
+(its steps, reports, extension requests, cooperating units) see what their task sees.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from heli.accounts import policy
 from heli.accounts.models import ADMIN_ROLES, Role
+from heli.accounts.policy import Action, ChildOf, Rules, Scope, scope_of, visible
+from heli.audit.actions import record_hidden_lookup
 from heli.tracking import workflow
-from heli.tracking.models import ExtensionRequest, Task
-from heli.tracking.workflow import Actor, Status, Step
-
-if TYPE_CHECKING:
-    from heli.accounts.policy import Action, Scope
+from heli.tracking.models import ExtensionRequest, ProgressReport, Task, TaskTransition, TaskUnit
+from heli.tracking.states import UNIT_OWES_WORK
+from heli.tracking.workflow import Actor, Step
 
 # Committee roles that read every task of the committee: leaders, and the departments,
 # which supervise. The three administrators read none (三员分立): tasks are business records.
@@ -27,20 +29,37 @@ TASK_READERS = frozenset({Role.COMMITTEE_LEADER, Role.COMMITTEE_STAFF, Role.MEET
 TASK_ASSIGNERS = frozenset({Role.COMMITTEE_LEADER, Role.COMMITTEE_STAFF})
 
 
-def visible_tracking(s: Scope, model: type[Model], qs: QuerySet[Any]) -> QuerySet[Any]:
-    """The tracking rows of ``model`` the scope sees; rows hang off a visible task."""
-    if s.roles & ADMIN_ROLES:
-        return qs.none()
-    qs = qs.filter(committee_id=s.committee_id)
-    if s.roles & TASK_READERS:
-        return qs
-    if not s.unit_ids:
-        return qs.none()
-    # A lead unit's group rights do not reach other units' tasks: only the user's own units.
-    mine = Q(lead_unit_id__in=s.unit_ids) | Q(cooperations__unit_id__in=s.unit_ids)
-    if model is Task:
+class TaskRules(Rules):
+    """Leaders and departments read every task of the committee; a unit's people read the
+    tasks their unit leads or cooperates on. The three administrators read none."""
+
+    def visible(self, s: Scope, user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+        if s.roles & ADMIN_ROLES:
+            return qs.none()
+        if s.roles & TASK_READERS:
+            return qs
+        if not s.unit_ids:
+            return qs.none()
+        # A lead unit's group rights do not reach other units' tasks: only the user's own.
+        mine = Q(lead_unit_id__in=s.unit_ids) | Q(cooperations__unit_id__in=s.unit_ids)
         return qs.filter(pk__in=Task.objects.filter(mine).values("pk"))
-    return qs.filter(task__in=Task.objects.filter(mine).values("pk"))
+
+    def can(self, s: Scope, user: Any, action: Action, obj: Any) -> bool:
+        return action is Action.CHANGE and may_edit(s, obj)
+
+    def can_on_kind(self, s: Scope, action: Action, model: type[Model]) -> bool:
+        if action is Action.VIEW:
+            return not s.roles & ADMIN_ROLES and bool(s.roles & TASK_READERS or s.unit_ids)
+        if action is Action.CHANGE:
+            return may_assign(s)
+        return False
+
+
+def register() -> None:
+    """Give the policy the rules of the battle map's models (from ``ready()``)."""
+    policy.register(Task, TaskRules())
+    for child in (TaskTransition, ProgressReport, ExtensionRequest, TaskUnit):
+        policy.register(child, ChildOf("task"))
 
 
 def actors(s: Scope, task: Task) -> frozenset[Actor]:
@@ -71,26 +90,6 @@ def may_assign(s: Scope, department_id: int | None = None) -> bool:
     return department_id is None or department_id in s.department_ids
 
 
-def tracking_can_on_kind(s: Scope, action: Action, model: type[Model]) -> bool:
-    from heli.accounts.policy import Action
-
-    if model is not Task:
-        return False
-    if action is Action.VIEW:
-        return not s.roles & ADMIN_ROLES and bool(s.roles & TASK_READERS or s.unit_ids)
-    if action is Action.CHANGE:
-        return may_assign(s)
-    return False
-
-
-def tracking_can(s: Scope, action: Action, obj: Any) -> bool:
-    from heli.accounts.policy import Action
-
-    if action is Action.CHANGE and isinstance(obj, Task):
-        return may_edit(s, obj)
-    return False
-
-
 def steps_for(s: Scope, task: Task, *, pending_extension: bool) -> list[Step]:
     """The steps this user may take on the task now (the buttons on its page)."""
     mine = actors(s, task)
@@ -105,12 +104,7 @@ def steps_for(s: Scope, task: Task, *, pending_extension: bool) -> list[Step]:
 
 def may_report(s: Scope, task: Task) -> bool:
     """Progress reports: the lead unit, while the task is open and not awaiting the verdict."""
-    return Actor.LEAD_UNIT in actors(s, task) and task.status in (
-        Status.RECEIVED,
-        Status.IN_PROGRESS,
-        Status.RETURNED,
-        Status.LONG_RUNNING,
-    )
+    return Actor.LEAD_UNIT in actors(s, task) and task.status in UNIT_OWES_WORK
 
 
 @dataclass(frozen=True)
@@ -127,9 +121,6 @@ class TaskAccess:
 
 
 def get_task_for_user(user: Any, pk: int) -> TaskAccess:
-    from heli.accounts.policy import scope_of, visible
-    from heli.audit.actions import record_hidden_lookup
-
     qs = visible(user, Task).select_related("lead_unit", "department", "parent", "created_by")
     task = qs.filter(pk=pk).first()
     if task is None:

@@ -23,16 +23,10 @@ from heli.audit.actions import record
 from heli.files.models import Attachment
 from heli.lib.versioning import diff, update_versioned
 from heli.org.models import Committee, Department, Unit
-from heli.tracking import access, workflow
+from heli.tracking import access, sources, workflow
 from heli.tracking.models import ExtensionRequest, ProgressReport, Task, TaskTransition, TaskUnit
 from heli.tracking.workflow import Actor, Status, Step
 
-# The kinds of record a task can come from, by model label; other apps add theirs here
-# or name the kind when they call ``create_task_from_source``.
-SOURCE_KINDS: dict[str, str] = {
-    "liaison.contact": Task.SourceKind.CONTACT,
-    "meetings.decision": Task.SourceKind.MEETING_DECISION,
-}
 EDITABLE_FIELDS = (
     "title",
     "description",
@@ -148,7 +142,7 @@ def create_task(
     by: Any,
     *,
     source: Model | None = None,
-    source_kind: str = Task.SourceKind.MANUAL,
+    source_kind: str = sources.MANUAL,
     source_label: str = "",
     source_url: str = "",
 ) -> Task:
@@ -202,7 +196,7 @@ def create_task(
     return task
 
 
-def create_task_from_source(
+def create_task_from(
     source: Model,
     *,
     title: str,
@@ -216,17 +210,19 @@ def create_task_from_source(
     cooperating_units: Sequence[Unit] = (),
     assigned_at: datetime.date | None = None,
     priority: str = Task.Priority.NORMAL,
-    source_label: str = "",
-    source_url: str = "",
 ) -> Task:
-    """Make a task from any record (a contact, a meeting decision), linked back to it.
+    """Make a task from a record of another area (a contact, a meeting decision).
 
-    The one call the liaison and meeting apps need: they pass their record and say what
-    to do, by whom and by when; the task keeps the record's label and id to link back.
+    The one call an area needs once it has registered its source
+    (:mod:`heli.tracking.sources`): it passes its record and says what is to be done, by
+    whom and by when. The task keeps the record's model label and id, with the source's
+    description of it and its address, to link back; when the task is closed, the source's
+    ``on_closed`` runs after the commit.
     """
-    kind = source_kind or SOURCE_KINDS.get(source._meta.label_lower)
-    if kind is None:
-        raise ValueError(f"no task source kind for {source._meta.label_lower}")
+    label = source._meta.label_lower
+    source_def = sources.get(source_kind) if source_kind else sources.for_model(label)
+    if source_def is None or source_def.model != label:
+        raise ValueError(f"no task source is registered for {label} (kind {source_kind!r})")
     committee = Committee.objects.get(pk=source.committee_id)  # type: ignore[attr-defined]
     data = {
         "title": title,
@@ -241,16 +237,14 @@ def create_task_from_source(
         "parent": None,
         "weight": None,
     }
-    if source_url == "" and hasattr(source, "get_absolute_url"):
-        source_url = source.get_absolute_url()
     return create_task(
         committee,
         data,
         by,
         source=source,
-        source_kind=kind,
-        source_label=source_label,
-        source_url=source_url,
+        source_kind=source_def.code,
+        source_label=source_def.describe(source),
+        source_url=source_def.url(source),
     )
 
 
@@ -327,7 +321,17 @@ def take_step(
         detail={"step": step.value, "status": [task.status, target], "reason": reason},
     )
     task.refresh_from_db()
+    if target == Status.CLOSED:
+        _after_closed(task)
     return task
+
+
+def _after_closed(task: Task) -> None:
+    """Tell the task's source, once the closure is committed (its matter is handled)."""
+    source = sources.get(task.source_kind)
+    if source is not None and task.source_id is not None:
+        pk = task.pk
+        transaction.on_commit(lambda: source.on_closed(Task.objects.get(pk=pk)))
 
 
 def receive_task(task: Task, by: Any) -> Task:
@@ -365,7 +369,8 @@ def check_percent(percent: Any) -> int | None:
         raise ValidationError(
             {"percent": [_("The progress must be a whole number from 0 to 100 (per cent).")]}
         )
-    return percent
+    whole: int = percent
+    return whole
 
 
 def check_reporter(task: Task, by: Any) -> None:

@@ -8,4 +8,11 @@ class TrackingConfig(AppConfig):
     verbose_name = _("Battle map")
 
     def ready(self) -> None:
-        from heli.tracking import reminders  # noqa: F401  (registers the reminder kinds)
+        from heli.files.access import register_owner
+        from heli.tracking import access, demo, reminders, ui  # noqa: F401 (reminders register)
+        from heli.tracking.models import Task
+
+        access.register()
+        register_owner(Task)
+        ui.register()
+        demo.register()

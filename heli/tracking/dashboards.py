@@ -9,44 +9,29 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractMonth
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from heli.accounts.policy import Action, can, visible
-from heli.audit.actions import record_denial
 from heli.lib.dates import current_year
 from heli.lib.http import AuthedRequest
 from heli.org.models import GroupMembership, Unit
-from heli.tracking.board import state_q
+from heli.tracking.lists import requested_year, require_view, visible_tasks
 from heli.tracking.models import Task
-from heli.tracking.workflow import Status
+from heli.tracking.queries import state_q
 
 OVERDUE_RANKING = 15  # units shown in the overdue ranking
 YEARS_BACK = 5
 
 
-def _require_view(request: AuthedRequest) -> None:
-    if not can(request.user, Action.VIEW, Task):
-        record_denial(Action.VIEW, request=request, model=Task)
-        raise Http404
-
-
 def _year(request: AuthedRequest) -> int:
-    value = request.GET.get("year", "")
+    """The year asked for, among the years the page offers."""
     this = current_year()
-    if value.isdigit() and this - YEARS_BACK <= int(value) <= this + 1:
-        return int(value)
-    return this
-
-
-def overdue_q(today: datetime.date) -> Q:
-    """Late and still running: the wall chart's red, by the wall chart's own rule."""
-    return state_q("overdue", today)
+    return requested_year(request, this - YEARS_BACK, this + 1)
 
 
 def _rate(closed: int, total: int) -> float:
@@ -59,8 +44,9 @@ def dashboard_data(tasks: QuerySet[Task], year: int, today: datetime.date) -> di
         tasks.values("lead_unit_id")
         .annotate(
             total=Count("id"),
-            closed=Count("id", filter=Q(status=Status.CLOSED)),
-            overdue=Count("id", filter=overdue_q(today)),
+            # The wall chart's grey and red, by its own rule.
+            closed=Count("id", filter=state_q("closed", today)),
+            overdue=Count("id", filter=state_q("overdue", today)),
         )
         .order_by()
     )
@@ -149,7 +135,7 @@ def dashboard_data(tasks: QuerySet[Task], year: int, today: datetime.date) -> di
 
 @require_GET
 def dashboard(request: AuthedRequest) -> HttpResponse:
-    _require_view(request)
+    require_view(request)
     year = _year(request)
     this = current_year()
     context = {
@@ -161,7 +147,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
 
 @require_GET
 def dashboard_json(request: AuthedRequest) -> JsonResponse:
-    _require_view(request)
+    require_view(request)
     year = _year(request)
-    tasks = visible(request.user, Task).filter(year=year)
+    tasks = visible_tasks(request.user).filter(year=year)
     return JsonResponse(dashboard_data(tasks, year, timezone.localdate()))

@@ -34,6 +34,7 @@ from django.utils import timezone
 from heli.accounts.models import Role, RoleAssignment, User
 from heli.audit import events
 from heli.audit.actions import record
+from heli.lib import demo
 from heli.org.models import Committee, Department, Unit
 from heli.tracking.models import ProgressReport, Task, TaskTransition
 from heli.tracking.workflow import Status, Step
@@ -126,7 +127,8 @@ class _Plan:
 
 def _pick(rng: random.Random, mix: Iterable[tuple[Status, int]]) -> Status:
     states, weights = zip(*mix, strict=True)
-    return rng.choices(states, weights=weights)[0]
+    picked: Status = rng.choices(states, weights=weights)[0]
+    return picked
 
 
 def _people(committee: Committee) -> tuple[dict[int, User], dict[int, User]]:
@@ -391,3 +393,21 @@ def load_demo_tasks(
             },
         )
     return result
+
+
+def _load(run: demo.DemoRun) -> None:
+    tasks = load_demo_tasks(run.committee)
+    run.created["task"] += tasks.tasks
+    run.created["task_step"] += tasks.transitions
+    run.created["task_report"] += tasks.reports
+
+
+def register() -> None:
+    demo.DEMO_LOADERS.register(
+        demo.DemoLoader(
+            "tracking",
+            _load,
+            after=("org",),
+            labels={"task": "督办事项", "task_step": "督办事项办理记录", "task_report": "进展反馈"},
+        )
+    )

@@ -1,12 +1,12 @@
 """Excel exports of the battle map: any task list, and a year's wall chart in its colours.
 
-Every export is audited (format, rows, filters). Text goes in as text, never as a
-formula, so a title starting with ``=`` cannot run in the reader's spreadsheet.
+Every export is audited (format, rows, filters). Cells are written by
+:mod:`heli.lib.xlsx`, so a title starting with ``=`` stays text and a control character
+pasted into a title cannot break the file.
 """
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.http import HttpResponse
@@ -14,17 +14,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell as XlsxCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from heli.audit import events
-from heli.audit.actions import record
+from heli.audit.export import audited_download
+from heli.lib import xlsx
 from heli.lib.http import AuthedRequest
-from heli.tracking import board
+from heli.tracking.chart import BY_MONTH, Cell, build_chart, chart_by
+from heli.tracking.lists import filtered_tasks, requested_year, require_view, with_units
 from heli.tracking.models import Task
+from heli.tracking.states import state_labels, state_of
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = xlsx.CONTENT_TYPE
 # The same colours as heli.css (--heli-red, amber, green, grey).
 FILL_COLOURS = {"overdue": "C0392B", "soon": "D68910", "ok": "1E8449", "closed": "7F8C8D"}
 FILLS = {s: PatternFill("solid", start_color=c, end_color=c) for s, c in FILL_COLOURS.items()}
@@ -36,47 +38,42 @@ MAX_ROWS = 50_000
 
 def cell(
     ws: WriteOnlyWorksheet, value: Any, *, state: str | None = None, bold: bool = False
-) -> Any:
-    """A write-only cell holding ``value`` as a value (text stays text), coloured by state."""
-    c = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str) and c.data_type != "s":
-        c.data_type = "s"  # "=1+1" is text here, not a formula
+) -> XlsxCell:
+    """A safe cell holding ``value``, filled in the colour of ``state`` or in bold."""
     if state in FILLS:
-        c.fill = FILLS[state]
-        c.font = WHITE
-    elif bold:
-        c.font = BOLD
-    return c
-
-
-def _response(wb: Workbook, name: str) -> HttpResponse:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    # RFC 5987 keeps the Chinese file name intact in every browser.
-    from urllib.parse import quote
-
-    filename = quote(f"{name}-{stamp}.xlsx")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
+        return xlsx.cell(ws, value, fill=FILLS[state], font=WHITE)
+    return xlsx.cell(ws, value, font=BOLD if bold else None)
 
 
 def _filters(request: AuthedRequest) -> dict[str, list[str]]:
     return {k: v for k, v in request.GET.lists() if k not in ("page", "format")}
 
 
+def _download(
+    request: AuthedRequest, wb: Workbook, name: str, what: str, detail: dict[str, Any]
+) -> HttpResponse:
+    """The workbook as a download named ``name``, its export of ``what`` audited."""
+    return audited_download(
+        request,
+        xlsx.workbook_bytes(wb),
+        name=name,
+        extension=xlsx.EXTENSION,
+        content_type=XLSX,
+        object_type=Task._meta.label_lower,
+        object_repr=what,
+        detail=detail,
+    )
+
+
 @require_GET
 def task_list_export(request: AuthedRequest) -> HttpResponse:
     """The task list with its current filters, one task a row."""
-    from heli.tracking.views import _require_view, _with_units, filtered_tasks
-
-    _require_view(request)
+    require_view(request)
     _form, tasks = filtered_tasks(request)
-    tasks = _with_units(tasks.order_by("deadline", "id"))[:MAX_ROWS]
     today = timezone.localdate()
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Tasks"))
+    labels = state_labels()
+    wb = xlsx.new_workbook()
+    ws = xlsx.add_sheet(wb, _("Tasks"))
     headers = [
         _("No."),
         _("Title"),
@@ -92,51 +89,45 @@ def task_list_export(request: AuthedRequest) -> HttpResponse:
     ]
     ws.append([cell(ws, h, bold=True) for h in headers])
     rows = 0
-    for task in tasks:
-        state = board.state_of(task.status, task.deadline, today)
-        ws.append(
+    for task in with_units(tasks.order_by("deadline", "id"))[:MAX_ROWS]:
+        state = state_of(task.status, task.deadline, today)
+        xlsx.append(
+            ws,
             [
                 task.pk,
-                cell(ws, task.title),
-                cell(ws, task.lead_unit.name),
-                cell(ws, "、".join(c.unit.name for c in task.cooperations.all())),
-                cell(ws, task.department.name),
-                cell(ws, str(task.get_source_kind_display())),
+                task.title,
+                task.lead_unit.name,
+                "、".join(c.unit.name for c in task.cooperations.all()),
+                task.department.name,
+                task.source_kind_label,
                 task.assigned_at,
                 task.deadline,
-                cell(ws, str(task.get_status_display())),
-                cell(ws, str(board.STATE_LABELS[state]), state=state),
+                task.get_status_display(),
+                cell(ws, labels[state], state=state),
                 task.progress,
-            ]
+            ],
         )
         rows += 1
-    record(
-        events.EXPORT,
-        request=request,
-        object_type=Task._meta.label_lower,
-        object_repr=_("Task list"),
-        detail={"format": "xlsx", "rows": rows, "filters": _filters(request)},
-    )
-    return _response(wb, _("tasks"))
+    detail = {"format": "xlsx", "rows": rows, "filters": _filters(request)}
+    return _download(request, wb, _("tasks"), _("Task list"), detail)
 
 
 @require_GET
 def wallchart_export(request: AuthedRequest) -> HttpResponse:
     """The year's wall chart with the page's colours, and a legend sheet."""
-    board._require_reader(request)
-    year = board._year(request)
-    by = "source" if request.GET.get("by") == "source" else "month"
-    today = timezone.localdate()
-    chart = board.build_chart(request.user, year, by, today)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Wall chart"))
+    require_view(request)
+    year = requested_year(request)
+    by = chart_by(request.GET.get("by"))
+    chart = build_chart(request.user, year, by, timezone.localdate())
+    wb = xlsx.new_workbook()
+    ws = xlsx.add_sheet(wb, _("Wall chart"))
     ws.freeze_panes = "B3"
-    ws.column_dimensions["A"].width = 28
+    xlsx.set_column_widths(ws, {"A": 28})
     ws.append([cell(ws, _("Wall chart of %(year)s") % {"year": year}, bold=True)])
     header = [_("Unit"), *(label for _key, label, _c in chart.columns), _("Total")]
     ws.append([cell(ws, h, bold=True) for h in header])
 
-    def counts(cells: list[board.Cell]) -> list[Any]:
+    def counts(cells: list[Cell]) -> list[XlsxCell]:
         return [cell(ws, c.count or None, state=c.state) for c in cells]
 
     rows = 0
@@ -153,27 +144,21 @@ def wallchart_export(request: AuthedRequest) -> HttpResponse:
             *counts([chart.total]),
         ]
     )
-    legend = wb.create_sheet(_("Legend"))
+    legend = xlsx.add_sheet(wb, _("Legend"))
     legend.append([cell(legend, _("Colour"), bold=True), cell(legend, _("Meaning"), bold=True)])
-    for state, label in board.STATE_LABELS.items():
-        legend.append([cell(legend, "", state=state), cell(legend, str(label))])
+    for state, label in state_labels().items():
+        legend.append([cell(legend, "", state=state), cell(legend, label)])
     note = (
         _("A task counts in its lead unit's row and in the month of its deadline.")
-        if by == "month"
+        if by == BY_MONTH
         else _("A task counts in its lead unit's row and in the column of its source.")
     )
-    legend.append([cell(legend, note)])
-    legend.append([cell(legend, _("A cell takes the colour of its worst task."))])
-    record(
-        events.EXPORT,
-        request=request,
-        object_type=Task._meta.label_lower,
-        object_repr=_("Wall chart"),
-        detail={
-            "format": "xlsx",
-            "rows": rows,
-            "tasks": chart.total.count,
-            "filters": {"year": year, "by": by},
-        },
-    )
-    return _response(wb, _("wall-chart"))
+    xlsx.append(legend, [note])
+    xlsx.append(legend, [_("A cell takes the colour of its worst task.")])
+    detail = {
+        "format": "xlsx",
+        "rows": rows,
+        "tasks": chart.total.count,
+        "filters": {"year": year, "by": by},
+    }
+    return _download(request, wb, _("wall-chart"), _("Wall chart"), detail)

@@ -74,14 +74,16 @@ class TaskForm(forms.Form):
         units = Unit.objects.filter(committee=committee, status=Unit.Status.ACTIVE).order_by(
             "sort_order", "id"
         )
-        cast(forms.ModelChoiceField, self.fields["lead_unit"]).queryset = units
-        cast(forms.ModelMultipleChoiceField, self.fields["cooperating_units"]).queryset = units
-        cast(forms.ModelChoiceField, self.fields["department"]).queryset = departments
+        cast("forms.ModelChoiceField[Any]", self.fields["lead_unit"]).queryset = units
+        cast(
+            "forms.ModelMultipleChoiceField[Any]", self.fields["cooperating_units"]
+        ).queryset = units
+        cast("forms.ModelChoiceField[Any]", self.fields["department"]).queryset = departments
         # Sub-tasks stay choosable so that picking one gets the two-levels message.
-        parents = Task.objects.filter(committee=committee).exclude(status=Status.CLOSED)
+        parents = Task.objects.filter(committee=committee).open_work()
         if task is not None:
             parents = parents.exclude(pk=task.pk)
-        cast(forms.ModelChoiceField, self.fields["parent"]).queryset = parents.order_by(
+        cast("forms.ModelChoiceField[Any]", self.fields["parent"]).queryset = parents.order_by(
             "-year", "id"
         )
 
@@ -109,10 +111,10 @@ class TaskFilterForm(forms.Form):
             ("", _("All statuses")),
             *Status.choices,
         ]
-        unit_field = cast(forms.ModelChoiceField, self.fields["unit"])
+        unit_field = cast("forms.ModelChoiceField[Any]", self.fields["unit"])
         unit_field.queryset = units
         unit_field.empty_label = _("All units")
-        department_field = cast(forms.ModelChoiceField, self.fields["department"])
+        department_field = cast("forms.ModelChoiceField[Any]", self.fields["department"])
         department_field.queryset = departments
         department_field.empty_label = _("All departments")
 

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from heli.org.models import Department, TenantModel, Unit
+from heli.tracking import sources
+from heli.tracking.queries import TaskQuerySet
 from heli.tracking.workflow import Status, Step
 
 
@@ -34,10 +36,7 @@ class Task(TenantModel):
 
     Status = Status
 
-    class SourceKind(models.TextChoices):
-        MANUAL = "manual", _("Assigned by the committee")
-        CONTACT = "contact", _("Liaison contact")
-        MEETING_DECISION = "meeting_decision", _("Joint-meeting decision")
+    objects = TaskQuerySet.as_manager()
 
     class Priority(models.TextChoices):
         HIGH = "high", _("High")
@@ -47,9 +46,9 @@ class Task(TenantModel):
     year = models.PositiveSmallIntegerField(_("work year"))
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    source_kind = models.CharField(
-        _("source"), max_length=20, choices=SourceKind.choices, default=SourceKind.MANUAL
-    )
+    # The code of a registered task source (heli.tracking.sources); no fixed choices, so
+    # an area adds its source without a migration here.
+    source_kind = models.CharField(_("source"), max_length=20, default=sources.MANUAL)
     basis = models.CharField(_("basis"), max_length=200, blank=True)
     # The record the task came from (a contact, a meeting decision): its model label and
     # id, with a snapshot of how it read, so the link works without this app knowing it.
@@ -167,6 +166,11 @@ class Task(TenantModel):
     @property
     def is_closed(self) -> bool:
         return self.status == Status.CLOSED
+
+    @property
+    def source_kind_label(self) -> str:
+        """How the task's source reads (the label of its registered source)."""
+        return sources.label(self.source_kind)
 
 
 class TaskUnit(TenantModel):

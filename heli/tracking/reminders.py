@@ -1,6 +1,7 @@
 """The battle map's daily reminders, sent by ``manage.py send_reminders``.
 
-* ``tracking.near_deadline``: open tasks due within the next 7 days → the lead unit's
+* ``tracking.near_deadline``: open tasks due within the next 7 days
+  (:data:`heli.tracking.states.SOON_DAYS`) → the lead unit's
   secretary and party-affairs staff; once per task and deadline (an extension that moves
   the deadline reminds again).
 * ``tracking.overdue``: open tasks past their deadline → the lead unit's people and the
@@ -21,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.db.models import Max, QuerySet
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,64 +33,46 @@ from heli.lib.dates import format_date
 from heli.notifications.registry import Reminder, reminder
 from heli.org.models import Committee
 from heli.tracking.models import Task
-from heli.tracking.workflow import Status
-
-NEAR_DEADLINE_DAYS = 7
-# Statuses in which the lead unit owes work (and may report progress).
-UNIT_WORKING = (Status.RECEIVED, Status.IN_PROGRESS, Status.RETURNED, Status.LONG_RUNNING)
-# Statuses whose deadline is running: not closed, not waiting for the department's
-# verdict, not kept open on purpose.
-DEADLINE_RUNNING = (Status.ASSIGNED, Status.RECEIVED, Status.IN_PROGRESS, Status.RETURNED)
+from heli.tracking.queries import TaskQuerySet
 
 
 def no_report_days() -> int:
     return int(getattr(settings, "TRACKING_NO_REPORT_DAYS", 14))
 
 
-def _unit_people(committee: Committee, unit_ids: set[int]) -> dict[int, list[User]]:
-    """The active secretaries and party-affairs staff of each unit, in one query."""
+def _people(
+    committee: Committee, roles: list[Role], where: str, ids: set[int]
+) -> dict[int, list[User]]:
+    """The active holders of ``roles`` in each unit or department (``where``: its id
+    column on the role assignment), in one query."""
     people: dict[int, list[User]] = defaultdict(list)
     rows = (
         RoleAssignment.objects.filter(
-            committee=committee,
-            role__in=[Role.UNIT_SECRETARY, Role.UNIT_STAFF],
-            unit_id__in=unit_ids,
-            user__is_active=True,
+            committee=committee, role__in=roles, user__is_active=True, **{f"{where}__in": ids}
         )
         .select_related("user")
         .order_by("user_id")
     )
     for row in rows:
-        if row.unit_id is None:
-            continue
-        if row.user not in people[row.unit_id]:
-            people[row.unit_id].append(row.user)
+        owner: int | None = getattr(row, where)
+        if owner is not None and row.user not in people[owner]:
+            people[owner].append(row.user)
     return people
 
 
+def _unit_people(committee: Committee, unit_ids: set[int]) -> dict[int, list[User]]:
+    """The active secretaries and party-affairs staff of each unit."""
+    return _people(committee, [Role.UNIT_SECRETARY, Role.UNIT_STAFF], "unit_id", unit_ids)
+
+
 def _department_staff(committee: Committee, department_ids: set[int]) -> dict[int, list[User]]:
-    staff: dict[int, list[User]] = defaultdict(list)
-    rows = (
-        RoleAssignment.objects.filter(
-            committee=committee,
-            role=Role.COMMITTEE_STAFF,
-            department_id__in=department_ids,
-            user__is_active=True,
-        )
-        .select_related("user")
-        .order_by("user_id")
-    )
-    for row in rows:
-        if row.department_id is None:
-            continue
-        if row.user not in staff[row.department_id]:
-            staff[row.department_id].append(row.user)
-    return staff
+    """The active staff of each department."""
+    return _people(committee, [Role.COMMITTEE_STAFF], "department_id", department_ids)
 
 
-def _tasks(committee: Committee, statuses: tuple[Status, ...]) -> QuerySet[Task]:
+def _tasks(committee: Committee) -> TaskQuerySet[Task]:
     return (
-        Task.objects.filter(committee=committee, status__in=statuses)
+        Task.objects.filter(committee=committee)
         .select_related("lead_unit", "department")
         .order_by("deadline", "id")
     )
@@ -101,11 +84,7 @@ def _url(task: Task) -> str:
 
 @reminder("tracking.near_deadline", gettext_lazy("Tasks due within a week"))
 def near_deadline(committee: Committee, today: datetime.date) -> Iterator[Reminder]:
-    tasks = list(
-        _tasks(committee, DEADLINE_RUNNING).filter(
-            deadline__gte=today, deadline__lte=today + datetime.timedelta(days=NEAR_DEADLINE_DAYS)
-        )
-    )
+    tasks = list(_tasks(committee).deadline_running().due_soon(today))
     people = _unit_people(committee, {t.lead_unit_id for t in tasks})
     for task in tasks:
         days = (task.deadline - today).days
@@ -128,7 +107,7 @@ def near_deadline(committee: Committee, today: datetime.date) -> Iterator[Remind
 
 @reminder("tracking.overdue", gettext_lazy("Overdue tasks"))
 def overdue(committee: Committee, today: datetime.date) -> Iterator[Reminder]:
-    tasks = list(_tasks(committee, DEADLINE_RUNNING).filter(deadline__lt=today))
+    tasks = list(_tasks(committee).deadline_running().past_deadline(today))
     people = _unit_people(committee, {t.lead_unit_id for t in tasks})
     staff = _department_staff(committee, {t.department_id for t in tasks})
     for task in tasks:
@@ -156,10 +135,12 @@ def overdue(committee: Committee, today: datetime.date) -> Iterator[Reminder]:
 @reminder("tracking.no_report", gettext_lazy("Tasks without a progress report"))
 def no_report(committee: Committee, today: datetime.date) -> Iterator[Reminder]:
     days = no_report_days()
-    tasks = list(_tasks(committee, UNIT_WORKING).annotate(last_report=Max("reports__reported_at")))
+    tasks = list(
+        _tasks(committee).unit_owes_work().annotate(last_report=Max("reports__reported_at"))
+    )
     people: dict[int, list[User]] | None = None
     for task in tasks:
-        last = task.last_report  # type: ignore[attr-defined]
+        last = task.last_report
         since = timezone.localtime(last).date() if last is not None else task.assigned_at
         quiet = (today - since).days
         if quiet < days:

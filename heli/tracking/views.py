@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import QuerySet
 from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,79 +17,35 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from heli.accounts.models import Role
-from heli.accounts.policy import Action, can, scope_of, visible
-from heli.audit.actions import deny, record_denial
+from heli.accounts.policy import Action, can, scope_of
+from heli.audit.actions import deny
 from heli.files.actions import store_upload
+from heli.lib.forms import Created, apply_errors, bootstrap, create_once
 from heli.lib.http import AuthedRequest
-from heli.lib.idempotency import Submission, new_token
-from heli.org.forms import bootstrap
-from heli.org.models import Department, Unit
+from heli.lib.idempotency import new_token
+from heli.org.models import Department
 from heli.tracking import access, actions
-from heli.tracking.forms import ExtensionForm, ReasonForm, ReportForm, TaskFilterForm, TaskForm
-from heli.tracking.models import ExtensionRequest, Task, TaskUnit
-from heli.tracking.workflow import Status, Step
+from heli.tracking.forms import ExtensionForm, ReasonForm, ReportForm, TaskForm
+from heli.tracking.lists import (
+    WAITING_LABELS,
+    chart_filters,
+    filtered_tasks,
+    require_view,
+    visible_tasks,
+    waiting_tasks,
+    with_units,
+)
+from heli.tracking.models import ExtensionRequest, Task
+from heli.tracking.workflow import Step
 
 TASKS_PER_PAGE = 30
 
 
-def _apply_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _with_units(tasks: QuerySet[Task]) -> QuerySet[Task]:
-    return tasks.select_related("lead_unit", "department").prefetch_related(
-        Prefetch(
-            "cooperations",
-            queryset=TaskUnit.objects.select_related("unit").order_by("unit__sort_order"),
-        )
-    )
-
-
-def _require_view(request: AuthedRequest) -> None:
-    if not can(request.user, Action.VIEW, Task):
-        record_denial(Action.VIEW, request=request, model=Task)
-        raise Http404
-
-
-def filtered_tasks(request: AuthedRequest) -> tuple[TaskFilterForm, QuerySet[Task]]:
-    """The list's filter form and the visible tasks it selects (shared with the exports)."""
-    from heli.tracking import board
-
-    units = visible(request.user, Unit).order_by("sort_order", "id")
-    departments = Department.objects.filter(committee=request.committee)
-    form = TaskFilterForm(request.GET or None, units=units, departments=departments)
-    tasks = visible(request.user, Task)
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["year"]:
-            tasks = tasks.filter(year=data["year"])
-        if data["status"]:
-            tasks = tasks.filter(status=data["status"])
-        if data["unit"]:
-            unit = data["unit"]
-            tasks = tasks.filter(
-                Q(lead_unit=unit) | Q(pk__in=TaskUnit.objects.filter(unit=unit).values("task"))
-            )
-        if data["department"]:
-            tasks = tasks.filter(department=data["department"])
-        if data["overdue"]:
-            tasks = tasks.filter(board.state_q("overdue", timezone.localdate()))
-    # The wall chart's and the board's cells link here with their own exact filters.
-    tasks = board.apply_chart_filters(tasks, request.GET, timezone.localdate())
-    return form, tasks
-
-
 @require_GET
 def task_list(request: AuthedRequest) -> HttpResponse:
-    from heli.tracking import board
-
-    _require_view(request)
+    require_view(request)
     form, tasks = filtered_tasks(request)
-    tasks = _with_units(tasks.order_by("deadline", "id"))
+    tasks = with_units(tasks.order_by("deadline", "id"))
     page = Paginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -100,7 +55,7 @@ def task_list(request: AuthedRequest) -> HttpResponse:
         "query": query.urlencode(),
         "can_add": can(request.user, Action.CHANGE, Task),
         "today": timezone.localdate(),
-        "chart_filters": board.chart_filters(request.GET),
+        "chart_filters": chart_filters(request.GET),
     }
     template = "tracking/task_rows.html" if request.htmx else "tracking/task_list.html"
     return render(request, template, context)
@@ -118,7 +73,7 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "transitions": task.transitions.select_related("by"),
         "reports": task.reports.select_related("by").prefetch_related("attachments"),
         "extensions": task.extensions.select_related("requested_by", "decided_by"),
-        "children": _with_units(visible(request.user, Task).filter(parent=task)),
+        "children": with_units(visible_tasks(request.user).filter(parent=task)),
         "report_form": bootstrap(ReportForm()),
         "reason_form": bootstrap(ReasonForm()),
         "extension_form": bootstrap(ExtensionForm()),
@@ -157,26 +112,28 @@ def task_create(request: AuthedRequest) -> HttpResponse:
         parent_id = request.GET.get("parent")
         if parent_id and parent_id.isdigit():
             initial["parent"] = int(parent_id)
+        # "Assign a task to this unit" on a unit's page; the form's choices still decide.
+        lead_unit_id = request.GET.get("lead_unit")
+        if lead_unit_id and lead_unit_id.isdigit():
+            initial["lead_unit"] = int(lead_unit_id)
         form = TaskForm(initial=initial, **kwargs)
         return _render_form(request, form, {**context, "token": new_token()})
-    token = request.POST.get("submission")
-    submission = Submission(request, token)
-    if not submission.first:
-        messages.info(request, _("This form was already sent; nothing was saved twice."))
-        return redirect(submission.result_url or reverse("tracking:task_list"))
-    form = TaskForm(request.POST, **kwargs)
-    if form.is_valid():
-        try:
-            task = actions.create_task(request.committee, form.cleaned_data, request.user)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            url = reverse("tracking:task_detail", args=[task.pk])
-            submission.done(url)
-            messages.success(request, _("The task was assigned."))
-            return redirect(url)
-    submission.release()
-    return _render_form(request, form, {**context, "token": token or new_token()})
+
+    def create(data: dict[str, Any]) -> Created:
+        task = actions.create_task(request.committee, data, request.user)
+        messages.success(request, _("The task was assigned."))
+        return Created(reverse("tracking:task_detail", args=[task.pk]))
+
+    def render_form(form: TaskForm, token: str) -> HttpResponse:
+        return _render_form(request, form, {**context, "token": token})
+
+    return create_once(
+        request,
+        TaskForm(request.POST, **kwargs),
+        create,
+        render_form=render_form,
+        fallback_url=reverse("tracking:task_list"),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -207,7 +164,7 @@ def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             actions.update_task(task, data["version"] or 0, data, request.user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("The changes to the task were saved."))
             return redirect(cancel_url)
@@ -262,6 +219,7 @@ def task_report(request: AuthedRequest, pk: int) -> HttpResponse:
                     unit=task.lead_unit,
                     by=request.user,
                     request=request,
+                    belongs_to=task,
                 )
             )
         actions.report_progress(
@@ -317,58 +275,15 @@ def extension_decide(request: AuthedRequest, pk: int, extension_pk: int) -> Http
     return redirect("tracking:task_detail", pk=task.pk)
 
 
-def waiting_tasks(user: Any) -> dict[str, QuerySet[Task]]:
-    """What waits for the user's next step, by kind (each a query, counted or listed)."""
-    s = scope_of(user)
-    tasks = visible(user, Task)
-    none = tasks.none()
-    mine = tasks.filter(lead_unit_id__in=s.editor_unit_ids) if s.editor_unit_ids else none
-    supervised = (
-        tasks.filter(department_id__in=s.department_ids)
-        if s.has(Role.COMMITTEE_STAFF) and s.department_ids
-        else none
-    )
-    return {
-        "to_sign": mine.filter(status=Status.ASSIGNED),
-        "to_report": mine.filter(status__in=[Status.RECEIVED, Status.IN_PROGRESS, Status.RETURNED]),
-        "to_verify": supervised.filter(status=Status.REPORTED_DONE),
-        "to_decide": supervised.filter(
-            extensions__status=ExtensionRequest.Decision.PENDING
-        ).distinct(),
-    }
-
-
 @require_GET
 def waiting(request: AuthedRequest) -> HttpResponse:
-    _require_view(request)
+    require_view(request)
     sections = [
-        (key, label, list(_with_units(qs.order_by("deadline", "id"))[:200]))
-        for (key, qs), label in zip(
-            waiting_tasks(request.user).items(),
-            [
-                _("To sign for"),
-                _("To report on"),
-                _("To verify and close"),
-                _("Extension requests to decide"),
-            ],
-            strict=True,
-        )
+        (key, WAITING_LABELS[key], list(with_units(qs.order_by("deadline", "id"))[:200]))
+        for key, qs in waiting_tasks(request.user).items()
     ]
     return render(
         request,
         "tracking/waiting.html",
         {"sections": sections, "today": timezone.localdate()},
     )
-
-
-def deadline_state(task: Task, today: datetime.date) -> str:
-    """The colour of a task: grey closed, red overdue, amber due within 7 days, green."""
-    if task.status == Status.CLOSED:
-        return "closed"
-    if task.status == Status.LONG_RUNNING:
-        return "soon"
-    if task.deadline < today:
-        return "overdue"
-    if task.deadline <= today + datetime.timedelta(days=7):
-        return "soon"
-    return "ok"

@@ -11,9 +11,9 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from heli.audit import guards, signals
-from heli.audit.management.commands import flush as audit_flush
 from heli.audit.models import AuditAnchor, AuditEvent
 from heli.audit.tests.helpers import clock, write
+from heli.lib import append_only
 
 pytestmark = pytest.mark.django_db
 
@@ -115,12 +115,21 @@ def test_migrate_puts_back_triggers_a_rebuilt_table_lost(db: None) -> None:
         assert guards.installed(connection) is True
 
 
-def test_flush_refuses_to_empty_the_audit_log_outside_the_test_runner(
-    db: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_flush_refuses_to_empty_the_audit_log_without_the_explicit_switch(db: None) -> None:
     write(2)
-    monkeypatch.setattr(audit_flush, "_under_test_runner", lambda: False)
-    with pytest.raises(CommandError, match="审计记录不能删除"):
+    with append_only.permit_full_flush(False), pytest.raises(CommandError, match="不能删除"):
         call_command("flush", interactive=False, verbosity=0)
     assert AuditEvent.objects.count() == 2
     assert AuditAnchor.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_permitted_flush_empties_the_audit_log_and_keeps_its_triggers() -> None:
+    write(2)
+    with append_only.permit_full_flush():
+        call_command("flush", interactive=False, verbosity=0)
+    assert not AuditEvent.objects.exists()
+    assert not AuditAnchor.objects.exists()
+    assert guards.installed(connection) is True
+    write(1)
+    assert "append-only" in refused("DELETE FROM audit_auditevent")

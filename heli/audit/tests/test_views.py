@@ -122,6 +122,7 @@ def test_the_list_is_newest_first_in_chinese_and_opens_each_record(world: World)
     assert last.mac in detail and "leader" in detail
 
 
+@pytest.mark.frozen_clock  # "today" and "yesterday" stay one day apart, away from midnight
 def test_the_list_filters_by_every_field(world: World, monkeypatch) -> None:
     leader, staff = world.user("leader"), world.user("staff")
     long_ago = timezone.now() - datetime.timedelta(days=30)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from heli.files.tests.samples import EICAR, EICAR_SIGNATURE
+from heli.testing import service_missing
 
 
 @pytest.fixture
@@ -29,9 +30,12 @@ def stored_files(root: Path) -> list[Path]:
 
 @pytest.fixture
 def clamav_db(tmp_path: Path) -> Path:
-    """A ClamAV database of one signature: the EICAR string (no download needed)."""
+    """A ClamAV database of one signature: the EICAR string (no download needed).
+
+    Without clamscan the test is skipped on a developer's machine and fails in CI.
+    """
     if shutil.which("clamscan") is None:
-        pytest.skip("ClamAV is not installed (scripts/ensure-system-packages.sh installs it)")
+        service_missing("ClamAV is not installed (scripts/ensure-system-packages.sh installs it)")
     folder = tmp_path / "clamav-db"
     folder.mkdir()
     # A body signature (.ndb): name, any target type, any offset, the bytes in hex.
@@ -41,10 +45,13 @@ def clamav_db(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def clamd(clamav_db: Path, tmp_path: Path) -> Iterator[Path]:
-    """A real clamd on a unix socket of its own, loaded with the test database."""
+    """A real clamd on a unix socket of its own, loaded with the test database.
+
+    Without clamd the test is skipped on a developer's machine and fails in CI.
+    """
     clamd_bin = shutil.which("clamd") or "/usr/sbin/clamd"
     if not Path(clamd_bin).exists():
-        pytest.skip("clamd is not installed (scripts/ensure-system-packages.sh installs it)")
+        service_missing("clamd is not installed (scripts/ensure-system-packages.sh installs it)")
     socket_path = tmp_path / "clamd.sock"
     config = tmp_path / "clamd.conf"
     config.write_text(

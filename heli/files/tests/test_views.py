@@ -16,7 +16,7 @@ from heli.files.actions import store_upload
 from heli.files.models import Attachment
 from heli.files.tests import samples
 from heli.files.tests.samples import upload
-from heli.files.views import attachment_disposition
+from heli.lib.downloads import content_disposition as attachment_disposition
 from heli.testing import World
 
 ADMINS = ("sysadmin", "secadmin", "auditor")

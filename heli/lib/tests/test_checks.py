@@ -17,7 +17,7 @@ from heli.lib import checks, sm
 from heli.lib.fields import EncryptedCharField
 
 
-def ids(messages: list) -> list[str]:  # type: ignore[type-arg]
+def ids(messages: list) -> list[str]:
     return [m.id for m in messages]
 
 

@@ -50,7 +50,7 @@ def test_phone_is_stored_encrypted() -> None:
     assert stored.startswith(f"sm4gcm:v1:{keys.keyring().current.key_id}:")
     assert PHONE not in stored
     assert PHONE.encode() not in base64.b64decode(stored.split(":", 3)[3])
-    assert len(stored) <= User._meta.get_field("phone").stored_length  # type: ignore[union-attr]
+    assert len(stored) <= User._meta.get_field("phone").stored_length
     assert User.objects.get(pk=user.pk).phone == PHONE
     assert user.phone == PHONE  # the instance that saved keeps the plaintext
     # Same number, other row: another ciphertext (fresh nonce, other row identity).

@@ -153,6 +153,7 @@ def test_secretary_must_hold_the_secretary_role_of_the_unit(client, world: World
     assert org.secretary == world.user("unit2_secretary")
 
 
+@pytest.mark.frozen_clock  # "tomorrow" and "a past date" are relative to today
 def test_merger_needs_a_successor_and_a_past_date(client, world: World) -> None:
     unit = world.units[1]
     client.force_login(world.user("office"))

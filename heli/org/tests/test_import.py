@@ -16,6 +16,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from heli.accounts.models import Role, RoleAssignment, User
+from heli.lib import sheets
 from heli.lib.dates import current_year
 from heli.org import importer
 from heli.org.importer import (
@@ -27,6 +28,7 @@ from heli.org.importer import (
     apply_import,
     parse_workbook,
 )
+from heli.org.importer import apply as importer_apply
 from heli.org.models import Group, GroupMembership, GroupYear, OrganPartyOrg, Unit
 from heli.testing import WORLD_USERS, World
 
@@ -417,12 +419,12 @@ def test_a_file_over_the_size_limit_is_refused_unread(
 
 
 def test_a_zip_bomb_is_refused(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importer, "MAX_UNCOMPRESSED_BYTES", 1000)
+    monkeypatch.setattr(sheets, "MAX_UNCOMPRESSED_BYTES", 1000)
     assert codes(plan_for(world, good_sheets())) == {"inflates_too_much"}
 
 
 def test_too_many_rows_are_refused(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importer, "MAX_ROWS", 3)
+    monkeypatch.setattr(sheets, "MAX_ROWS", 3)
     rows = [[f"新单位{i}", None, None, None, None, None, None, None, None] for i in range(4)]
     plan = plan_for(world, {"单位": [UNIT_HEADERS, *rows]})
     assert [(p.code, p.row) for p in plan.sheet_problems] == [("too_many_rows", 5)]
@@ -564,7 +566,7 @@ def test_a_database_failure_rolls_everything_back(
         raise DatabaseError("disk full")
 
     # Groups and units are written before people; the failure comes after them.
-    monkeypatch.setattr(importer, "_apply_people", fail)
+    monkeypatch.setattr(importer_apply, "_apply_people", fail)
     before = snapshot(world)
     response = post(admin, xlsx(good_sheets()))
     assert response.status_code == 200

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -10,6 +12,7 @@ from django.urls import reverse
 
 from heli.accounts.models import Role, RoleAssignment
 from heli.org.models import Committee, Department, Group, Unit
+from heli.org.views import UNITS_PER_PAGE
 from heli.testing import build_sized_committee, make_user
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +57,26 @@ def _count_queries(n_units: int, role: str) -> dict[str, int]:
             response = client.get(url)
         assert response.status_code == 200, (name, response.status_code)
         counts[name] = len(ctx.captured_queries)
+        if name == "units":
+            shown = len(response.context["page"].object_list)
+            # The committee's roles see every unit; a lead unit's secretary, its group's.
+            assert shown == UNITS_PER_PAGE or role == Role.UNIT_SECRETARY, shown
+            _check_unit_rows(response.content.decode(), shown)
     return counts
+
+
+def _check_unit_rows(body: str, shown: int) -> None:
+    """Each listed unit's row shows its group of this year and its secretary.
+
+    What the list's joined and prefetched rows show: were they missing, the rows would
+    read "—" without a single query more.
+    """
+    table = body[body.index("<tbody>") : body.index("</tbody>")]
+    rows = table.split("<tr>")[1:]
+    assert len(rows) == shown
+    for row in rows:
+        assert re.search(r"第\d+组", row), row
+        assert re.search(r"人员\d+sec", row), row
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from django import template
 
 from heli.accounts.policy import Action, can
 from heli.tracking.models import Task
+from heli.tracking.states import state_of
 
 register = template.Library()
 
@@ -27,6 +28,4 @@ def assigns_tasks(user: Any) -> bool:
 @register.simple_tag
 def task_state(task: Task, today: datetime.date) -> str:
     """The status colour class of a task (red overdue, amber soon, green on track, grey closed)."""
-    from heli.tracking.views import deadline_state
-
-    return f"task-{deadline_state(task, today)}"
+    return f"task-{state_of(task.status, task.deadline, today)}"

@@ -38,6 +38,7 @@ def add_sized_tasks(committee: Any, per_unit: int = 10, year: int = 2026) -> Any
     from heli.org.models import Department, Unit
     from heli.testing import make_user
     from heli.tracking.models import TaskUnit
+    from heli.tracking.sources import sources as registered_sources
     from heli.tracking.workflow import Status
 
     department = Department.objects.create(committee=committee, name="督查室")
@@ -47,7 +48,7 @@ def add_sized_tasks(committee: Any, per_unit: int = 10, year: int = 2026) -> Any
     )
     units = list(Unit.objects.filter(committee=committee).order_by("sort_order"))
     statuses = list(Status.values)
-    sources = list(Task.SourceKind.values)
+    sources = [source.code for source in registered_sources()]
     start = datetime.date(year, 1, 1)
     closed_at = datetime.datetime(year, 1, 2, tzinfo=datetime.UTC)
     tasks = []

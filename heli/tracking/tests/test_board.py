@@ -9,13 +9,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from heli.testing import World
+from heli.testing import FROZEN_TODAY, World
 from heli.tracking import actions, board
 from heli.tracking.models import Task
 from heli.tracking.tests.helpers import make_task
 from heli.tracking.workflow import Status, Step
 
-pytestmark = pytest.mark.django_db
+# The cards' colours depend on today: the clock is frozen on a mid-year day.
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen_clock]
 
 
 def _year_tasks(world: World, n: int) -> list[Task]:
@@ -69,18 +70,27 @@ def test_cards_are_capped_with_a_link_to_all(client: Client, world: World) -> No
 
 
 def test_cards_show_their_deadline_state(client: Client, world: World) -> None:
-    today = timezone.localdate()
-    make_task(
-        world,
-        assigned_at=datetime.date(today.year, 1, 1),
-        deadline=max(today - datetime.timedelta(days=1), datetime.date(today.year, 1, 1)),
-        year=today.year,
-    )
+    assert timezone.localdate() == FROZEN_TODAY
+    day = datetime.timedelta(days=1)
+    for title, deadline in (("逾期", -1 * day), ("临期", 3 * day), ("正常", 30 * day)):
+        make_task(
+            world,
+            title=title,
+            assigned_at=datetime.date(FROZEN_TODAY.year, 1, 1),
+            deadline=FROZEN_TODAY + deadline,
+            year=FROZEN_TODAY.year,
+        )
     client.force_login(world.user("staff"))
     response = client.get(reverse("tracking:board"))
-    card = response.context["columns"][0].cards[0]
-    assert card["state"] in ("overdue", "soon")
-    assert f"state-border-{card['state']}" in response.content.decode()
+    cards = response.context["columns"][0].cards
+    assert [(card["title"], card["state"]) for card in cards] == [
+        ("逾期", "overdue"),
+        ("临期", "soon"),
+        ("正常", "ok"),
+    ]
+    html = response.content.decode()
+    for state in ("overdue", "soon", "ok"):
+        assert f"state-border-{state}" in html
 
 
 def test_the_list_keeps_a_cells_filters_when_searched_again(client: Client, world: World) -> None:

@@ -11,10 +11,11 @@ from heli.org.demo import load_demo
 from heli.org.models import Committee, Unit
 from heli.tracking.demo import TASKS_PER_UNIT, load_demo_tasks
 from heli.tracking.models import ProgressReport, Task, TaskTransition
-from heli.tracking.views import deadline_state
+from heli.tracking.states import state_of
 from heli.tracking.workflow import Status, Step, next_status
 
-pytestmark = pytest.mark.django_db
+# The demonstration tasks are dated from today: the clock is frozen on a mid-year day.
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen_clock]
 
 
 @pytest.fixture
@@ -45,7 +46,12 @@ def test_this_year_has_every_status_and_every_colour(demo: Committee) -> None:
     today = timezone.localdate()
     tasks = list(Task.objects.filter(committee=demo, year=today.year))
     assert {t.status for t in tasks} == set(Status.values)
-    assert {deadline_state(t, today) for t in tasks} == {"closed", "overdue", "soon", "ok"}
+    assert {state_of(t.status, t.deadline, today) for t in tasks} == {
+        "closed",
+        "overdue",
+        "soon",
+        "ok",
+    }
     assert any(t.deadline < today and not t.is_closed for t in tasks)
 
 

@@ -171,6 +171,7 @@ def test_a_report_resets_the_quiet_period(world: World, tasks: dict[str, Task]) 
     assert not Notification.objects.filter(kind="tracking.no_report").exists()
 
 
+@pytest.mark.frozen_clock  # the demonstration tasks are dated from today
 def test_on_the_demonstration_data_each_reminder_once_to_the_right_people(db: None) -> None:
     from heli.accounts.models import ADMIN_ROLES, Role, RoleAssignment
     from heli.org.demo import load_demo

@@ -1,4 +1,4 @@
-"""The wall chart (挂图): cell colours, counts that equal the lists they open, who sees which
+"""The wall chart (挂图): counts that equal the lists they open, worst colours, who sees which
 rows, fixed query counts at 122 and 1,220 units, and the A3 print rules."""
 
 from __future__ import annotations
@@ -14,52 +14,15 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import given
-from hypothesis import strategies as st
 
 from heli.testing import World, build_sized_committee
-from heli.tracking import board
+from heli.tracking import lists
+from heli.tracking.chart import Cell, Chart
 from heli.tracking.models import Task
 from heli.tracking.tests.helpers import add_sized_tasks, make_task
-from heli.tracking.views import deadline_state
-from heli.tracking.workflow import Status
 
-pytestmark = pytest.mark.django_db
-
-TODAY = datetime.date(2026, 6, 15)
-
-
-@given(st.lists(st.sampled_from(board.STATES)))
-def test_worst_state_wins(states: list[str]) -> None:
-    found = board.worst(states)
-    if not states:
-        assert found is None
-    else:
-        assert found in states
-        assert all(board.STATES.index(found) <= board.STATES.index(s) for s in states)
-
-
-def test_state_precedence_is_overdue_soon_ok_closed() -> None:
-    assert board.worst(["closed", "ok", "soon", "overdue"]) == "overdue"
-    assert board.worst(["closed", "ok", "soon"]) == "soon"
-    assert board.worst(["closed", "ok"]) == "ok"
-    assert board.worst(["closed"]) == "closed"
-
-
-@given(st.sampled_from(Status.values), st.integers(min_value=-30, max_value=30))
-def test_chart_colour_is_the_task_lists_colour(status: str, offset: int) -> None:
-    deadline = TODAY + datetime.timedelta(days=offset)
-    task = Task(status=status, deadline=deadline)
-    assert board.state_of(status, deadline, TODAY) == deadline_state(task, TODAY)
-
-
-def test_state_boundaries() -> None:
-    day = datetime.timedelta(days=1)
-    assert board.state_of(Status.IN_PROGRESS, TODAY - day, TODAY) == "overdue"
-    assert board.state_of(Status.RETURNED, TODAY, TODAY) == "soon"
-    assert board.state_of(Status.ASSIGNED, TODAY + 7 * day, TODAY) == "soon"
-    assert board.state_of(Status.ASSIGNED, TODAY + 8 * day, TODAY) == "ok"
-    assert board.state_of(Status.CLOSED, TODAY - day, TODAY) == "closed"
+# Cell colours depend on today: the clock is frozen on a mid-year day.
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen_clock]
 
 
 def _tasks_in_every_state(world: World) -> list[Task]:
@@ -91,7 +54,7 @@ def _list_count(client: Client, url: str) -> int:
     return response.context["page"].paginator.count
 
 
-def _all_cells(chart: board.Chart) -> list[board.Cell]:
+def _all_cells(chart: Chart) -> list[Cell]:
     cells = [chart.total, *(c for _k, _l, c in chart.columns)]
     for section in chart.sections:
         if section.total.url:
@@ -130,7 +93,7 @@ def test_columns_add_up_and_cells_take_the_worst_colour(client: Client, world: W
     unit0 = next(r for s in chart.sections for r in s.rows if r.unit_id == world.units[0].pk)
     # unit0 holds an overdue task, a task due in two days and one in a later year.
     assert unit0.total.state == "overdue"
-    assert chart.columns[-1][0] == board.OTHER_MONTH
+    assert chart.columns[-1][0] == lists.OTHER_MONTH
 
 
 def test_unit_roles_see_only_their_own_units_row(client: Client, world: World) -> None:

@@ -1,0 +1,66 @@
+"""The tasks' QuerySet: the status sets and the colour rule of :mod:`heli.tracking.states`
+as query conditions, for the lists, the reminders, the wall chart and the dashboards."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Self, TypeVar
+
+from django.db import models
+from django.db.models import Q
+
+from heli.tracking import states
+from heli.tracking.workflow import Status
+
+# The task model; named by a type variable so this module need not import the models,
+# which import it.
+_T = TypeVar("_T", bound=models.Model)
+
+
+def due_soon_q(today: datetime.date) -> Q:
+    """A deadline from today to :data:`states.SOON_DAYS` days ahead."""
+    return Q(deadline__gte=today, deadline__lte=states.soon_until(today))
+
+
+def state_q(state: str, today: datetime.date) -> Q:
+    """The tasks whose :func:`states.state_of` is ``state``, as a query condition."""
+    dated = ~Q(status__in=states.UNDATED)
+    if state == "closed":
+        return Q(status=Status.CLOSED)
+    if state == "overdue":
+        return dated & Q(deadline__lt=today)
+    if state == "soon":
+        return Q(status=Status.LONG_RUNNING) | (dated & due_soon_q(today))
+    if state == "ok":
+        return dated & Q(deadline__gt=states.soon_until(today))
+    raise ValueError(f"unknown deadline state {state!r}")
+
+
+class TaskQuerySet(models.QuerySet[_T]):
+    """``Task.objects``: each status set and colour named once."""
+
+    def open_work(self) -> Self:
+        """Tasks still followed: everything not closed (销号)."""
+        return self.exclude(status=Status.CLOSED)
+
+    def unit_owes_work(self) -> Self:
+        """Tasks the lead unit works on and reports progress about (持续跟踪 included)."""
+        return self.filter(status__in=states.UNIT_OWES_WORK)
+
+    def deadline_running(self) -> Self:
+        """Tasks whose deadline is running (see :data:`states.DEADLINE_RUNNING`)."""
+        return self.filter(status__in=states.DEADLINE_RUNNING)
+
+    def due_soon(self, today: datetime.date) -> Self:
+        """Tasks due from today to :data:`states.SOON_DAYS` days ahead, whatever their status."""
+        return self.filter(due_soon_q(today))
+
+    def past_deadline(self, today: datetime.date) -> Self:
+        """Tasks whose deadline is before today, whatever their status."""
+        return self.filter(deadline__lt=today)
+
+    def in_state(self, state: str, today: datetime.date) -> Self:
+        """Tasks of one colour of :data:`states.STATES`; an unknown colour selects nothing."""
+        if state not in states.STATES:
+            return self.none()
+        return self.filter(state_q(state, today))

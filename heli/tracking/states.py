@@ -1,0 +1,69 @@
+"""A task's deadline state — its colour — and the status sets every page shares.
+
+One rule, used by the task list, the wall chart, the board, the exports, the dashboards
+and the reminders: grey closed, red overdue, amber due within :data:`SOON_DAYS` days (or
+kept under follow-up), green on track. No database here: :mod:`heli.tracking.queries`
+turns the same rule into query conditions.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
+
+from heli.tracking.workflow import OPEN_WORK, Status
+
+# Worst first: a wall-chart cell takes the colour of the worst task inside it.
+STATES = ("overdue", "soon", "ok", "closed")
+# How many days ahead a deadline turns a task amber and reminds its lead unit.
+SOON_DAYS = 7
+
+# The lead unit owes work, and may report progress: signed for, not yet reported done.
+UNIT_OWES_WORK: frozenset[Status] = frozenset(OPEN_WORK)
+# The deadline is running: not closed, not waiting for the department's verdict, not
+# kept open on purpose (持续跟踪). These tasks are reminded of their deadline.
+DEADLINE_RUNNING: frozenset[Status] = frozenset(
+    {Status.ASSIGNED, Status.RECEIVED, Status.IN_PROGRESS, Status.RETURNED}
+)
+# Coloured by their status whatever their deadline.
+UNDATED: frozenset[Status] = frozenset({Status.CLOSED, Status.LONG_RUNNING})
+
+
+def soon_until(today: datetime.date) -> datetime.date:
+    """The last deadline that counts as due soon."""
+    return today + datetime.timedelta(days=SOON_DAYS)
+
+
+def state_of(status: str, deadline: datetime.date, today: datetime.date) -> str:
+    """A task's colour: grey closed, red overdue, amber due soon, green on track.
+
+    Long-running tasks (持续跟踪) are amber whatever their deadline: the department keeps
+    them open on purpose without calling them late.
+    """
+    if status == Status.CLOSED:
+        return "closed"
+    if status == Status.LONG_RUNNING:
+        return "soon"
+    if deadline < today:
+        return "overdue"
+    if deadline <= soon_until(today):
+        return "soon"
+    return "ok"
+
+
+def worst(states: Iterable[str]) -> str | None:
+    """The worst of some states (overdue > soon > ok > closed); None when there are none."""
+    found = set(states)
+    return next((s for s in STATES if s in found), None)
+
+
+def state_labels() -> dict[str, str]:
+    """How each state reads, worst first, in the current language."""
+    return {
+        "overdue": _("Overdue"),
+        "soon": _("Due within %(days)s days") % {"days": SOON_DAYS},
+        "ok": _("On track"),
+        "closed": _("Closed"),
+    }

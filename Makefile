@@ -19,6 +19,8 @@ $(VENV)/.test-installed: requirements/test.lock | $(BIN)/python
 	$(BIN)/pip install -q -r requirements/test.lock
 	touch $@ $(VENV)/.base-installed
 
+# A development run: DEBUG on, so the demonstration accounts keep the published password.
+run: export DEBUG ?= True
 run: $(VENV)/.base-installed
 	mkdir -p var
 	$(MANAGE) migrate --noinput -v 0

@@ -40,8 +40,9 @@ SITE_NAME = os.getenv("SITE_NAME", "合力")
 AUDIT_HMAC_KEY = secret("AUDIT_HMAC_KEY", "heli-development-audit-key-not-for-production")
 # Days audit records are kept before `manage.py audit_prune` may remove them (at least 184).
 AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", "184")
-# Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses).
-TRUSTED_PROXIES = [a for a in os.getenv("TRUSTED_PROXIES", "").split(",") if a]
+# Reverse proxies whose X-Forwarded-For is believed (comma-separated single addresses);
+# deploy/gunicorn.conf.py takes the same list for X-Forwarded-Proto.
+TRUSTED_PROXIES = [a.strip() for a in os.getenv("TRUSTED_PROXIES", "").split(",") if a.strip()]
 # SM4 key of the encrypted personal-data fields (16 bytes as hex or base64; also from
 # FIELD_ENCRYPTION_KEY_FILE), and older keys that still decrypt during a rotation.
 # Unset: a development key derived from SECRET_KEY, refused in production (heli.lib.keys).
@@ -168,7 +169,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "heli.accounts.validators.NotContainingUsernameValidator"},
     {"NAME": "heli.accounts.validators.PasswordHistoryValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Django's list of common passwords, also with the digits and symbols people add.
+    {"NAME": "heli.accounts.validators.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
@@ -242,6 +244,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "False")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "heli.lib.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -320,8 +323,14 @@ NOTIFY_WEBHOOK_TIMEOUT = envint("NOTIFY_WEBHOOK_TIMEOUT", "5")
 NOTIFY_MAX_ATTEMPTS = envint("NOTIFY_MAX_ATTEMPTS", "5")
 # Days without a progress report before the lead unit is reminded (heli.tracking.reminders).
 TRACKING_NO_REPORT_DAYS = envint("TRACKING_NO_REPORT_DAYS", "14")
-# Robots must be https; plain http is accepted for 127.0.0.1 only, in development.
-NOTIFY_ALLOW_HTTP_LOOPBACK = envbool("NOTIFY_ALLOW_HTTP_LOOPBACK", "True" if DEBUG else "False")
+# The latest deadline a task may have: this many years after it was assigned.
+TRACKING_DEADLINE_HORIZON_YEARS = envint("TRACKING_DEADLINE_HORIZON_YEARS", "3")
+# Group robots must be https on a public server (heli.notifications.addresses). Intranet
+# robot gateways are named here: host names, addresses or CIDR ranges, comma-separated;
+# these may also be plain http.
+WEBHOOK_ALLOWED_HOSTS = [
+    h.strip() for h in os.getenv("WEBHOOK_ALLOWED_HOSTS", "").split(",") if h.strip()
+]
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.getenv("REDIS_URL"):
@@ -357,5 +366,6 @@ if HELI_PRODUCTION:
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", str(365 * 24 * 3600))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "True")
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "True")
-    if envbool("BEHIND_TLS_PROXY", "True"):
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # No SECURE_PROXY_SSL_HEADER: Django would take X-Forwarded-Proto from any peer.
+    # gunicorn takes it only from TRUSTED_PROXIES (deploy/gunicorn.conf.py) and says so
+    # in wsgi.url_scheme, which Django reads when that setting is unset.

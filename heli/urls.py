@@ -14,3 +14,9 @@ urlpatterns = [
     path("tracking/", include("heli.tracking.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]
+
+# Chinese pages in the house layout, each with a way back (heli.lib.errors).
+handler400 = "heli.lib.errors.bad_request"
+handler403 = "heli.lib.errors.permission_denied"
+handler404 = "heli.lib.errors.page_not_found"
+handler500 = "heli.lib.errors.server_error"

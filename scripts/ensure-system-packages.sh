@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the browser tests and screenshots need, when missing:
 # Debian's Chromium (Playwright drives it; never a downloaded browser) and CJK fonts;
-# and ClamAV (clamscan, clamd), which the upload tests run with a signature of their own.
+# ClamAV (clamscan, clamd), which the upload tests run with a signature of their own; and
+# nginx, which the production-configuration test puts in front of gunicorn.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
@@ -10,6 +11,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need+=(fonts-noto-cjk)
 command -v clamscan >/dev/null 2>&1 || need+=(clamav)
 [ -x /usr/sbin/clamd ] || need+=(clamav-daemon)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 [ "${#need[@]}" -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "Missing system packages: ${need[*]}. Install them with your package manager." >&2

@@ -10,22 +10,27 @@ from __future__ import annotations
 from typing import Any
 
 import django_otp
+from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from heli.accounts import lockout, otp
+from heli.accounts import issued, lockout, notices, otp
 from heli.accounts.models import (
     ADMIN_ROLES,
     DEPARTMENT_SCOPED,
     UNIT_SCOPED,
+    IssuedPassword,
     Role,
     RoleAssignment,
     SecurityPolicy,
+    SignInCheck,
     User,
     policy_for,
     policy_for_user,
@@ -60,8 +65,9 @@ def create_account(
 ) -> tuple[User, str]:
     """A new account in the actor's committee, with a one-time password to hand over.
 
-    The account holds no role until the security administrator grants one, and its
-    owner must choose a new password at the first sign-in.
+    The account holds no role until the security administrator grants one. Its first
+    sign-in waits for a security administrator's confirmation (``heli.accounts.issued``),
+    then its owner must choose a new password before anything else.
     """
     _require(can(actor, Action.MANAGE_ACCOUNTS, User))
     if User.objects.filter(username__iexact=username).exists():
@@ -82,6 +88,7 @@ def create_account(
     )
     person.set_password(password)
     person.save()
+    issued.issue(person, actor, IssuedPassword.Reason.CREATED)
     record(
         events.ACCOUNT_CREATED,
         request=request,
@@ -94,7 +101,11 @@ def create_account(
 
 @transaction.atomic
 def reset_password(actor: User, person: User, *, request: HttpRequest | None = None) -> str:
-    """A new one-time password for someone who forgot theirs; they must change it at once."""
+    """A new one-time password for someone who forgot theirs; they must change it at once.
+
+    The issuer cannot use it: a sign-in with it waits for a security administrator to
+    confirm it is the owner (or for the owner's own second factor). The owner is told.
+    """
     _require(can(actor, Action.MANAGE_ACCOUNTS, person))
     if person.pk == actor.pk:
         raise ValidationError(_("Change your own password on the Change password page."))
@@ -103,7 +114,34 @@ def reset_password(actor: User, person: User, *, request: HttpRequest | None = N
     person.must_change_password = True
     # The new hash also ends every session of the old password (Django checks it).
     person.save(update_fields=["password", "must_change_password"])
-    record(events.PASSWORD_RESET, request=request, user=actor, obj=person)
+    issue = issued.issue(person, actor, IssuedPassword.Reason.RESET)
+    record(
+        events.PASSWORD_RESET,
+        request=request,
+        user=actor,
+        obj=person,
+        detail={"issued": issue.pk},
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        notices.send(
+            person.committee,
+            notices.Notice(
+                key=f"accounts.password_reset:{issue.pk}",
+                recipients=[person],
+                title=_("Your password was reset"),
+                body=_(
+                    "On %(time)s the system administrator %(name)s set a one-time password "
+                    "for your account. Your first sign-in with it waits until the security "
+                    "administrator confirms it is you. If you did not ask for a new "
+                    "password, tell the security administrator at once."
+                )
+                % {
+                    "time": f"{timezone.localtime(issue.issued_at):%Y-%m-%d %H:%M}",
+                    "name": actor.get_full_name(),
+                },
+                url=reverse("accounts:password_change"),
+            ),
+        )
     return password
 
 
@@ -298,6 +336,112 @@ def set_security_policy(
     return policy
 
 
+# --- Sign-ins with an issued password (the security administrator) ---------------------
+
+
+def _checkable(actor: User, check: SignInCheck) -> SignInCheck:
+    """The check, locked, if ``actor`` may decide it; refusals as for every other caller."""
+    committee = actor.committee
+    _require(committee is not None and can(actor, Action.MANAGE_SECURITY, committee))
+    locked = (
+        SignInCheck.objects.select_for_update()
+        .select_related("issued__user")
+        .filter(pk=check.pk, issued__user__in=visible(actor, User))
+        .first()
+    )
+    if locked is None:
+        raise PermissionDenied
+    person = locked.issued.user
+    if actor.pk in (person.pk, locked.issued.issued_by_id):
+        # 三员分立: no one confirms a sign-in to their own account or with a password
+        # they issued.
+        raise PermissionDenied
+    if (
+        locked.status != SignInCheck.Status.WAITING
+        or locked.issued.closed_at is not None
+        or issued.is_expired(locked)
+    ):
+        raise ValidationError(
+            _(
+                "This sign-in is no longer waiting: it was decided, or it waited longer "
+                "than %(minutes)d minutes. Ask the person to sign in again."
+            )
+            % {"minutes": int(issued.CONFIRM_WITHIN.total_seconds() // 60)}
+        )
+    return locked
+
+
+def confirm_sign_in(
+    actor: User, check: SignInCheck, code: str, *, request: HttpRequest | None = None
+) -> None:
+    """Let a sign-in with an issued password go on: ``code`` is what its session shows.
+
+    Confirm only after making sure it is the owner who reads the code out (call them
+    back on a number you know). A wrong code is audited and refused.
+    """
+    with transaction.atomic():
+        locked = _checkable(actor, check)
+        person = locked.issued.user
+        if issued.code_matches(locked, code):
+            locked.status = SignInCheck.Status.CONFIRMED
+            locked.decided_by = actor
+            locked.decided_at = timezone.now()
+            locked.save(update_fields=["status", "decided_by", "decided_at"])
+            record(
+                events.SIGN_IN_CONFIRMED,
+                request=request,
+                user=actor,
+                obj=person,
+                detail={"check": locked.pk, "ip_address": locked.ip_address},
+            )
+            return
+    record(
+        events.SIGN_IN_CONFIRMED,
+        request=request,
+        user=actor,
+        obj=person,
+        result=FAILURE,
+        detail={"check": locked.pk, "reason": "wrong_code"},
+    )
+    raise ValidationError(
+        {
+            "code": _(
+                "That is not the code this sign-in shows. Ask the person to read out the "
+                "six digits on their screen again."
+            )
+        }
+    )
+
+
+@transaction.atomic
+def refuse_sign_in(actor: User, check: SignInCheck, *, request: HttpRequest | None = None) -> None:
+    """Not the owner: the one-time password stops working and its sessions end.
+
+    The system administrator must issue a new one for the owner.
+    """
+    locked = _checkable(actor, check)
+    person = locked.issued.user
+    now = timezone.now()
+    locked.status = SignInCheck.Status.REFUSED
+    locked.decided_by = actor
+    locked.decided_at = now
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    SignInCheck.objects.filter(issued=locked.issued, status=SignInCheck.Status.WAITING).update(
+        status=SignInCheck.Status.REFUSED, decided_by=actor, decided_at=now
+    )
+    IssuedPassword.objects.filter(pk=locked.issued_id).update(closed_at=now)
+    # A new hash ends every session signed in with the one-time password.
+    person.set_unusable_password()
+    person.save(update_fields=["password"])
+    record(
+        events.SIGN_IN_REFUSED,
+        request=request,
+        user=actor,
+        obj=person,
+        detail={"check": locked.pk, "ip_address": locked.ip_address},
+    )
+
+
 # --- One's own password and second factor ---------------------------------------------
 
 
@@ -315,6 +459,7 @@ def change_password(
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
+    issued.close(user)
     # Stay signed in here; every other session of the old password ends.
     update_session_auth_hash(request, user)
     record(events.PASSWORD_CHANGED, request=request, user=user, obj=user)
@@ -347,7 +492,11 @@ def _otp_failure(request: HttpRequest, user: User, device: TOTPDevice, stage: st
 
 @transaction.atomic
 def confirm_device(request: HttpRequest, user: User, device: TOTPDevice, code: str) -> bool:
-    """Enrolment: the first code from a new device makes it the user's second factor."""
+    """Enrolment: the first code from a new device makes it the user's second factor.
+
+    A device the user had before stops working in the same step: this is also how an
+    administrator changes phones (the view has checked the password again).
+    """
     if device.user_id != user.pk or device.confirmed:
         raise PermissionDenied
     device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
@@ -355,15 +504,14 @@ def confirm_device(request: HttpRequest, user: User, device: TOTPDevice, code: s
         return False
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    old = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk)
+    replaced = [d.persistent_id for d in old]
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     _complete_second_factor(request, user, device)
-    record(
-        events.OTP_ENROLLED,
-        request=request,
-        user=user,
-        obj=user,
-        detail={"device": device.persistent_id},
-    )
+    detail: dict[str, Any] = {"device": device.persistent_id}
+    if replaced:
+        detail["replaced"] = replaced
+    record(events.OTP_ENROLLED, request=request, user=user, obj=user, detail=detail)
     return True
 
 
@@ -398,10 +546,18 @@ def _complete_second_factor(request: HttpRequest, user: User, device: TOTPDevice
 
 @transaction.atomic
 def remove_device(request: HttpRequest, user: User) -> None:
-    """Stop using a second factor (password re-entered by the view). Administrators may not."""
+    """Stop using a second factor (password re-entered by the view).
+
+    Administrators may not: they may only replace their device by enrolling a new one,
+    which ends the old one in the same step (``confirm_device``).
+    """
     if otp.required_for(user, policy_for_user(user)):
         raise ValidationError(
-            _("Administrators must keep two-step verification. It cannot be turned off.")
+            _(
+                "Administrators must keep two-step verification. To change phones, set up "
+                "the new one under Replace your device: the old one stops working in the "
+                "same step."
+            )
         )
     devices = list(TOTPDevice.objects.filter(user=user))
     if not devices:

@@ -21,9 +21,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from heli.accounts import actions, lockout
+from heli.accounts import actions, issued, lockout
 from heli.accounts.access import get_person_for_user, keeps_accounts
-from heli.accounts.forms import AccountForm, PeopleFilterForm, RoleGrantForm, SecurityPolicyForm
+from heli.accounts.forms import (
+    AccountForm,
+    ConfirmSignInForm,
+    PeopleFilterForm,
+    RoleGrantForm,
+    SecurityPolicyForm,
+)
 from heli.accounts.models import RoleAssignment, User, policy_for
 from heli.accounts.policy import Action, can, visible
 from heli.audit.actions import deny
@@ -316,3 +322,83 @@ def security_policy(request: AuthedRequest) -> HttpResponse:
             "lockout_minutes": int(lockout.cool_off().total_seconds() // 60),
         },
     )
+
+
+# --- Sign-ins with an issued password -------------------------------------------------
+
+
+def _waiting(request: AuthedRequest) -> Any:
+    # Not one's own sign-in, nor one with a password one issued (三员分立).
+    return (
+        issued.waiting_checks(request.committee)
+        .exclude(issued__user=request.user)
+        .exclude(issued__issued_by=request.user)
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in_checks(request: AuthedRequest) -> HttpResponse:
+    """Sign-ins with a one-time password that wait for a security administrator.
+
+    Each shows who, when and from where; it is confirmed with the code its session
+    shows, which the person reads out. Confirm only once sure it is the owner.
+    """
+    _require_security(request)
+    forms: dict[int, ConfirmSignInForm] = {}
+    if request.method == "POST":
+        check = _waiting(request).filter(pk=request.POST.get("check") or 0).first()
+        if check is None:
+            messages.error(
+                request,
+                _(
+                    "This sign-in is no longer waiting: it was decided, or it waited too "
+                    "long. Ask the person to sign in again."
+                ),
+            )
+            return redirect("accounts:sign_in_checks")
+        form = ConfirmSignInForm(request.POST, auto_id=f"id_%s_{check.pk}")
+        if form.is_valid():
+            try:
+                actions.confirm_sign_in(
+                    request.user, check, form.cleaned_data["code"], request=request
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s may now choose their own password.")
+                    % {"name": check.issued.user.get_full_name()},
+                )
+                return redirect("accounts:sign_in_checks")
+        forms[check.pk] = form
+    rows = list(_waiting(request)[:PAGE_SIZE])
+    for row in rows:
+        row.form = bootstrap(forms.get(row.pk) or ConfirmSignInForm(auto_id=f"id_%s_{row.pk}"))  # type: ignore[attr-defined]
+    return render(
+        request,
+        "accounts/sign_in_checks.html",
+        {"rows": rows, "minutes": int(issued.CONFIRM_WITHIN.total_seconds() // 60)},
+    )
+
+
+@require_POST
+def sign_in_refuse(request: AuthedRequest, pk: int) -> HttpResponse:
+    _require_security(request)
+    check = _waiting(request).filter(pk=pk).first()
+    if check is None:
+        raise Http404
+    try:
+        actions.refuse_sign_in(request.user, check, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "The sign-in was refused and the one-time password of %(name)s no longer "
+                "works. The system administrator must issue a new one."
+            )
+            % {"name": check.issued.user.get_full_name()},
+        )
+    return redirect("accounts:sign_in_checks")

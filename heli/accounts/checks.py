@@ -17,6 +17,7 @@ REQUIRED_VALIDATORS = (
     "heli.accounts.validators.CharacterClassesValidator",
     "heli.accounts.validators.NotContainingUsernameValidator",
     "heli.accounts.validators.PasswordHistoryValidator",
+    "heli.accounts.validators.CommonPasswordValidator",
 )
 SESSION_MIDDLEWARE = "heli.accounts.middleware.AccountSecurityMiddleware"
 # The 12-hour limit is enforced per request; the cookie may outlive it by at most an

@@ -110,7 +110,47 @@ class RemoveDeviceForm(forms.Form):
     )
 
 
+class ReplaceDeviceForm(forms.Form):
+    """A new device in place of the old one: the password again, and the new device's code."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = forms.RegexField(
+        label=_("Six-digit code from the new device"),
+        regex=r"^\s*\d{6}\s*$",
+        max_length=12,
+        error_messages={"invalid": _("Enter the six digits your authenticator app shows.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean_code(self) -> str:
+        return str(self.cleaned_data["code"]).strip()
+
+
+class ConfirmSignInForm(forms.Form):
+    """The code a waiting sign-in shows, as its owner reads it out."""
+
+    code = forms.RegexField(
+        label=_("Code the person reads out"),
+        regex=r"^\s*\d{6}\s*$",
+        max_length=12,
+        error_messages={"invalid": _("Enter the six digits the person reads from their screen.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+    def clean_code(self) -> str:
+        return str(self.cleaned_data["code"]).strip()
+
+
 class SecurityPolicyForm(forms.ModelForm):
     class Meta:
         model = SecurityPolicy
         fields = list(SecurityPolicy.EDITABLE)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A baseline with one allowed value: shown, never taken from the request.
+        self.fields["otp_required_for_admins"].disabled = True

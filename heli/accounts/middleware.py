@@ -15,7 +15,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from heli.accounts import otp, sessions
+from heli.accounts import issued, otp, sessions
 from heli.accounts.models import SecurityPolicy, policy_for
 from heli.org.models import Committee
 
@@ -51,8 +51,10 @@ class CommitteeMiddleware:
 ALWAYS_OPEN = frozenset({"accounts:logout", "set_language"})
 # The pages of each gate (besides ALWAYS_OPEN).
 VERIFY_PAGES = frozenset({"accounts:otp_verify"})
+CONFIRM_PAGES = frozenset({"accounts:sign_in_wait"})
 ENROL_PAGES = frozenset({"accounts:otp"})
-PASSWORD_PAGES = frozenset({"accounts:password_change"})
+# The waiting page stays open after the confirmation: it sends the person on itself.
+PASSWORD_PAGES = frozenset({"accounts:password_change", "accounts:sign_in_wait"})
 
 
 class AccountSecurityMiddleware:
@@ -60,10 +62,14 @@ class AccountSecurityMiddleware:
 
     1. The session limits of the committee's policy: idle and absolute. A session past
        either is ended (flushed on the server) and the person signs in again.
-    2. The second factor: a person with a confirmed TOTP device verifies a code after
-       the password; an administrator without one enrols first (三员 need two factors).
-    3. The password: one set by an administrator, or older than the policy allows, is
-       replaced before anything else.
+    2. The second factor of a person who has one: a code after the password.
+    3. A password an administrator issued: the sign-in waits until a security
+       administrator confirms it is the owner (``heli.accounts.issued``), unless step 2
+       proved it with the owner's own device.
+    4. The password: one set by an administrator, or older than the policy allows, is
+       replaced before anything else — before a new administrator enrols a device too,
+       so whoever saw the one-time password cannot enrol theirs first.
+    5. Enrolment: an administrator without a device sets one up (三员 need two factors).
 
     Goes after ``CommitteeMiddleware`` (it reads the committee's policy) and after
     django-otp's ``OTPMiddleware`` (it asks ``user.is_verified()``).
@@ -92,17 +98,21 @@ class AccountSecurityMiddleware:
         self, request: HttpRequest, policy: SecurityPolicy
     ) -> tuple[str, frozenset[str]] | None:
         user = request.user
-        if not user.is_verified():  # type: ignore[union-attr]
-            if request.session.get(otp.SESSION_HAS_DEVICE):
-                return "accounts:otp_verify", VERIFY_PAGES
-            if otp.required_for(user, policy):
-                if otp.confirmed_device(user) is not None:
-                    # Enrolled in another session since this one signed in.
-                    request.session[otp.SESSION_HAS_DEVICE] = True
-                    return "accounts:otp_verify", VERIFY_PAGES
-                return "accounts:otp", ENROL_PAGES
+        verified = user.is_verified()  # type: ignore[union-attr]
+        if not verified and request.session.get(otp.SESSION_HAS_DEVICE):
+            return "accounts:otp_verify", VERIFY_PAGES
+        if not verified and getattr(user, "must_change_password", False):
+            state = issued.session_state(request, user)  # type: ignore[arg-type]
+            if state not in (issued.State.NONE, issued.State.CONFIRMED):
+                return "accounts:sign_in_wait", CONFIRM_PAGES
         if password_must_change(user, policy):
             return "accounts:password_change", PASSWORD_PAGES
+        if not verified and otp.required_for(user, policy):
+            if otp.confirmed_device(user) is not None:
+                # Enrolled in another session since this one signed in.
+                request.session[otp.SESSION_HAS_DEVICE] = True
+                return "accounts:otp_verify", VERIFY_PAGES
+            return "accounts:otp", ENROL_PAGES
         return None
 
     def _end_session(self, request: HttpRequest, policy: SecurityPolicy, why: str) -> HttpResponse:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -200,6 +201,17 @@ class PasswordHistory(models.Model):
         cls.objects.filter(pk__in=list(stale)).delete()
 
 
+def require_on(value: bool) -> None:
+    if not value:
+        raise ValidationError(
+            _(
+                "Administrators must use two-step verification: level-3 graded protection "
+                "requires it, so it cannot be turned off."
+            ),
+            code="baseline",
+        )
+
+
 class SecurityPolicy(models.Model):
     """A committee's identification and session rules (等保 2.0 三级 baselines by default).
 
@@ -244,8 +256,15 @@ class SecurityPolicy(models.Model):
         default=12,
         validators=[MinValueValidator(1), MaxValueValidator(12)],
     )
+    # A baseline like the others, kept in the table so the database can refuse a change.
     otp_required_for_admins = models.BooleanField(
-        _("administrators must use a one-time code"), default=True
+        _("administrators must use a one-time code"),
+        default=True,
+        validators=[require_on],
+        help_text=_(
+            "Level-3 graded protection requires it of the system, security and audit "
+            "administrators: it cannot be turned off."
+        ),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -261,6 +280,14 @@ class SecurityPolicy(models.Model):
                 & Q(idle_minutes__gte=5, idle_minutes__lte=30)
                 & Q(absolute_hours__gte=1, absolute_hours__lte=12),
                 name="accounts_policy_no_weaker_than_baseline",
+            ),
+            models.CheckConstraint(
+                condition=Q(otp_required_for_admins=True),
+                name="accounts_policy_admins_use_two_step",
+                violation_error_message=_(
+                    "Administrators must use two-step verification: level-3 graded "
+                    "protection requires it, so it cannot be turned off."
+                ),
             ),
         ]
 
@@ -280,6 +307,109 @@ class SecurityPolicy(models.Model):
 
     def values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.EDITABLE}
+
+
+class IssuedPassword(models.Model):
+    """A one-time password an administrator set for someone, open until they choose their own.
+
+    三员分立: the administrator who issued it knows it, so it alone does not let anyone in.
+    A sign-in with it waits until a security administrator confirms, by the code that
+    session shows, that it is the owner (``SignInCheck``); unless the owner also passes
+    their own second factor.
+    """
+
+    class Reason(models.TextChoices):
+        CREATED = "created", _("New account")
+        RESET = "reset", _("Password reset")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="issued_passwords",
+        verbose_name=_("account"),
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    first_sign_in_at = models.DateTimeField(_("first signed in at"), null=True, blank=True)
+    # The owner chose their own password, a new one was issued, or a sign-in was refused.
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("issued password")
+        verbose_name_plural = _("issued passwords")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(closed_at__isnull=True),
+                name="accounts_issued_password_one_open",
+            ),
+            models.CheckConstraint(
+                condition=~Q(issued_by=models.F("user")),
+                name="accounts_issued_password_not_to_oneself",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.issued_at:%Y-%m-%d %H:%M}"
+
+
+class SignInCheck(models.Model):
+    """One sign-in with an issued password, waiting for a security administrator's word."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REFUSED = "refused", _("Refused")
+
+    issued = models.ForeignKey(
+        IssuedPassword,
+        on_delete=models.CASCADE,
+        related_name="checks",
+        verbose_name=_("issued password"),
+    )
+    # The code the signing-in session shows, kept as a keyed digest (heli.accounts.issued).
+    code_digest = models.CharField(_("code digest"), max_length=64)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("signed in at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.WAITING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in check")
+        verbose_name_plural = _("sign-in checks")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="waiting", decided_by__isnull=True, decided_at__isnull=True)
+                | Q(
+                    status__in=["confirmed", "refused"],
+                    decided_by__isnull=False,
+                    decided_at__isnull=False,
+                ),
+                name="accounts_signin_check_decided_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issued_id} · {self.status}"
 
 
 def policy_for(committee: Any) -> SecurityPolicy:

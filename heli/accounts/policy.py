@@ -305,7 +305,8 @@ def permissions(user: Any, obj: Any) -> frozenset[str]:
 
 # --- The registry's own kinds ---------------------------------------------------------
 
-# Kinds the Excel import writes; accounts (User) are the sysadmin's alone to import.
+# Kinds the Excel import writes; accounts (User) are the sysadmin's alone to import, role
+# grants (RoleAssignment) the secadmin's alone.
 IMPORTABLE_MODELS: tuple[type[Model], ...] = (
     Department,
     Unit,
@@ -354,7 +355,12 @@ class RegistryRules(Rules):
     def can_on_kind(self, s: Scope, action: Action, model: type[Model]) -> bool:
         if action is Action.IMPORT:
             if model is User:
+                # Accounts only: the account keeper grants no role (三员分立).
                 return s.has(Role.SYSADMIN)
+            if model is RoleAssignment:
+                # Role grants, and the secretary a unit secretary's grant registers, are the
+                # security administrator's, previewed and confirmed by them.
+                return s.has(Role.SECADMIN)
             return model in IMPORTABLE_MODELS and s.edits_registry
         if action is Action.MANAGE_LEADS:
             return s.has(Role.MEETING_OFFICE)

@@ -1,4 +1,5 @@
-"""Pages every signed-in person has for themselves: password and two-step verification."""
+"""Pages every signed-in person has for themselves: password, two-step verification, and
+the wait of a sign-in with a password an administrator issued."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from heli.accounts import actions, lockout, otp
-from heli.accounts.forms import CodeForm, PasswordChangeForm, RemoveDeviceForm
+from heli.accounts import actions, issued, lockout, otp
+from heli.accounts.forms import CodeForm, PasswordChangeForm, RemoveDeviceForm, ReplaceDeviceForm
 from heli.accounts.middleware import password_must_change
 from heli.accounts.models import policy_for
 from heli.accounts.validators import rules_text
@@ -63,9 +64,14 @@ def password_change(request: AuthedRequest) -> HttpResponse:
         ):
             return _locked_out(request)
     reason = ""
-    if user.must_change_password:
+    if user.must_change_password and issued.open_issue(user) is not None:
         reason = _(
             "Your password was set by an administrator. Choose your own before you continue."
+        )
+    elif user.must_change_password:
+        reason = _(
+            "Your password is not one you chose (for example the published demonstration "
+            "password). Choose your own before you continue."
         )
     elif password_must_change(user, policy):
         reason = _(
@@ -83,25 +89,80 @@ def password_change(request: AuthedRequest) -> HttpResponse:
     )
 
 
+@require_GET
+def sign_in_wait(request: AuthedRequest) -> HttpResponse:
+    """A sign-in with a password an administrator issued waits here for confirmation.
+
+    The page shows the code the person reads out to a security administrator, and
+    looks again every few seconds; once confirmed it goes on to the password change.
+    """
+    user = request.user
+    state = issued.State.NONE
+    if user.must_change_password and not user.is_verified():  # type: ignore[attr-defined]
+        state = issued.session_state(request, user)
+    if state in (issued.State.NONE, issued.State.CONFIRMED):
+        return redirect(_next_url(request))
+    if state is not issued.State.WAITING:
+        minutes = int(issued.CONFIRM_WITHIN.total_seconds() // 60)
+        logout(request)
+        if state is issued.State.EXPIRED:
+            text = _(
+                "Your sign-in was not confirmed within %(minutes)d minutes. Sign in again "
+                "and read the new code to the security administrator."
+            ) % {"minutes": minutes}
+        else:
+            text = _(
+                "The security administrator refused this sign-in. Ask the system "
+                "administrator for a new one-time password."
+            )
+        messages.warning(request, text)
+        return redirect(settings.LOGIN_URL)
+    return render(
+        request,
+        "accounts/sign_in_wait.html",
+        {
+            "code": issued.session_code(request),
+            "admins": issued.security_administrators(request.committee, excluding=(user,)),
+            "minutes": int(issued.CONFIRM_WITHIN.total_seconds() // 60),
+            "next": _next_url(request),
+        },
+    )
+
+
+def _otp_context(request: AuthedRequest, device: Any, **extra: Any) -> dict[str, Any]:
+    """What the two-step page shows: the device and, for a new one, its key."""
+    user = request.user
+    pending = otp.pending_device(user)
+    context: dict[str, Any] = {
+        "device": device,
+        "required": otp.required_for(user, policy_for(request.committee)),
+        "next": _next_url(request),
+        "pending": pending,
+        "qr": otp.qr_data_uri(pending),
+        "key": otp.key_text(pending),
+        "issuer": settings.OTP_TOTP_ISSUER,
+    }
+    if device is not None:
+        context["remove_form"] = bootstrap(RemoveDeviceForm())
+        context["replace_form"] = bootstrap(ReplaceDeviceForm())
+    context.update(extra)
+    return context
+
+
 @require_http_methods(["GET", "POST"])
 def otp_page(request: AuthedRequest) -> HttpResponse:
-    """Two-step verification: its state, enrolment (QR code and key), and turning it off."""
+    """Two-step verification: its state, enrolment (QR code and key), replacing the
+    device, and turning it off (not for administrators)."""
     user = request.user
-    policy = policy_for(request.committee)
     device = otp.confirmed_device(user)
     verified = user.is_verified()  # type: ignore[attr-defined]
     if device is not None and not verified:
         # Enrolled but this session has not shown a code yet: that comes first.
         return redirect("accounts:otp_verify")
-    context: dict[str, Any] = {
-        "device": device,
-        "required": otp.required_for(user, policy),
-        "next": _next_url(request),
-    }
     if device is not None:
-        context["remove_form"] = bootstrap(RemoveDeviceForm())
-        return render(request, "accounts/otp.html", context)
-    pending = otp.pending_device(user)
+        return render(request, "accounts/otp.html", _otp_context(request, device))
+    context = _otp_context(request, None)
+    pending = context["pending"]
     form = CodeForm(_data(request))
     if request.method == "POST" and form.is_valid():
         if actions.confirm_device(request, user, pending, form.cleaned_data["code"]):
@@ -110,15 +171,35 @@ def otp_page(request: AuthedRequest) -> HttpResponse:
         form.add_error("code", _code_refused(pending))
         if actions.enrolment_failed(request, user, pending):
             return _locked_out(request)
-    context.update(
-        {
-            "pending": pending,
-            "form": bootstrap(form),
-            "qr": otp.qr_data_uri(pending),
-            "key": otp.key_text(pending),
-            "issuer": settings.OTP_TOTP_ISSUER,
-        }
-    )
+    context["form"] = bootstrap(form)
+    return render(request, "accounts/otp.html", context)
+
+
+@require_POST
+def otp_replace(request: AuthedRequest) -> HttpResponse:
+    """A new device in place of the old one, in one step: the old one stops working as
+    the new one's first code is accepted. The only way an administrator's goes."""
+    user = request.user
+    device = otp.confirmed_device(user)
+    if device is None or not user.is_verified():  # type: ignore[attr-defined]
+        return redirect("accounts:otp")
+    form = ReplaceDeviceForm(request.POST)
+    if form.is_valid():
+        pending = otp.pending_device(user)
+        if not user.check_password(form.cleaned_data["password"]):
+            form.add_error("password", _("The password is not right."))
+            if actions.wrong_password(request, user, events.OTP_ENROLLED):
+                return _locked_out(request)
+        elif actions.confirm_device(request, user, pending, form.cleaned_data["code"]):
+            messages.success(
+                request, _("Your new device is in use. The old one no longer gives valid codes.")
+            )
+            return redirect("accounts:otp")
+        else:
+            form.add_error("code", _code_refused(pending))
+            if actions.enrolment_failed(request, user, pending):
+                return _locked_out(request)
+    context = _otp_context(request, device, replace_form=bootstrap(form))
     return render(request, "accounts/otp.html", context)
 
 
@@ -147,13 +228,7 @@ def otp_remove(request: AuthedRequest) -> HttpResponse:
         form.add_error("password", _("The password is not right."))
         if actions.wrong_password(request, user, events.OTP_REMOVED):
             return _locked_out(request)
-    policy = policy_for(request.committee)
-    context = {
-        "device": otp.confirmed_device(user),
-        "required": otp.required_for(user, policy),
-        "remove_form": bootstrap(form),
-        "next": _next_url(request),
-    }
+    context = _otp_context(request, otp.confirmed_device(user), remove_form=bootstrap(form))
     return render(request, "accounts/otp.html", context)
 
 

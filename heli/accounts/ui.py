@@ -43,6 +43,15 @@ def register() -> None:
             _keeps_security,
         ),
         MenuEntry(
+            "accounts.sign_in_checks",
+            _("Sign-ins to confirm"),
+            "accounts:sign_in_checks",
+            "admin",
+            "bi-person-check",
+            25,
+            _keeps_security,
+        ),
+        MenuEntry(
             "accounts.security_policy",
             _("Security policy"),
             "accounts:security_policy",

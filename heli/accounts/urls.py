@@ -12,6 +12,8 @@ urlpatterns = [
     path("two-step/", self_views.otp_page, name="otp"),
     path("two-step/verify/", self_views.otp_verify, name="otp_verify"),
     path("two-step/remove/", self_views.otp_remove, name="otp_remove"),
+    path("two-step/replace/", self_views.otp_replace, name="otp_replace"),
+    path("sign-in/wait/", self_views.sign_in_wait, name="sign_in_wait"),
     # The system administrator (accounts) and the security administrator (roles).
     path("people/", admin_views.people, name="people"),
     path("people/new/", admin_views.person_create, name="person_create"),
@@ -29,4 +31,6 @@ urlpatterns = [
     path("lockouts/", admin_views.lockouts, name="lockouts"),
     path("lockouts/unlock/", admin_views.unlock, name="unlock"),
     path("security-policy/", admin_views.security_policy, name="security_policy"),
+    path("sign-ins/", admin_views.sign_in_checks, name="sign_in_checks"),
+    path("sign-ins/<int:pk>/refuse/", admin_views.sign_in_refuse, name="sign_in_refuse"),
 ]

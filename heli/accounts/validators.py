@@ -12,6 +12,9 @@ import string
 from typing import Any
 
 from django.contrib.auth.hashers import check_password
+from django.contrib.auth.password_validation import (
+    CommonPasswordValidator as DjangoCommonPasswordValidator,
+)
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -41,6 +44,7 @@ def rules_text(policy: SecurityPolicy) -> list[str]:
         )
         % {"count": policy.min_classes},
         _("Must not contain your username."),
+        _("Must not be a common password, with or without digits or symbols added."),
         _("Must differ from your last %(count)d passwords.") % {"count": policy.history},
         _("Expires after %(days)d days.") % {"days": policy.max_age_days},
     ]
@@ -108,19 +112,29 @@ class NotContainingUsernameValidator:
 
 
 class PasswordHistoryValidator:
-    """None of the user's last N passwords again (5 by default).
+    """Not the current password, nor one of the user's last N (5 by default).
 
     The history holds every password set through ``set_password`` (the current one
-    included); see ``User.save``.
+    included); see ``User.save``. Accounts made in bulk (the demonstration data) have no
+    history yet, so the current password is checked on its own as well: a password
+    cannot be "changed" to itself.
     """
 
     def validate(self, password: str, user: Any = None) -> None:
         if user is None or user.pk is None:
             return
         count = policy_for_user(user).history
-        hashes = PasswordHistory.objects.filter(user_id=user.pk).values_list("password", flat=True)[
-            :count
-        ]
+        hashes = list(
+            PasswordHistory.objects.filter(user_id=user.pk).values_list("password", flat=True)[
+                :count
+            ]
+        )
+        current = getattr(user, "password", "")
+        if current and current not in hashes and check_password(password, current):
+            raise ValidationError(
+                _("This is your current password. Choose a new one."),
+                code="password_unchanged",
+            )
         if any(check_password(password, encoded) for encoded in hashes):
             raise ValidationError(
                 # The policy keeps at least 5 (a database check), so always plural.
@@ -136,6 +150,47 @@ class PasswordHistoryValidator:
         return _("Must differ from your last %(count)d passwords.") % {
             "count": SecurityPolicy().history
         }
+
+
+# What people add around a common password to pass the character-class rules.
+_DECORATION = string.digits + string.punctuation + " "
+# A common word with only digits and symbols added counts from this length on.
+_SHORTEST_BASE = 4
+
+
+def common_password_candidates(password: str) -> set[str]:
+    """The forms of ``password`` looked up in the common-password list.
+
+    The list (Django's, of 20,000 passwords from public breach corpora, updated with
+    Django) holds them in lower case and mostly bare: ``passw0rd``, ``qwerty123``. The
+    rules here make people add capitals, digits and symbols, so ``Passw0rd!`` and
+    ``Qwerty123!`` would slip through a plain lookup. So: case folded; symbols at either
+    end removed; and the word left once digits and symbols at either end are removed.
+    """
+    folded = password.casefold()
+    candidates = {folded, folded.strip(string.punctuation + " ")}
+    base = folded.strip(_DECORATION)
+    if len(base) >= _SHORTEST_BASE:
+        candidates.add(base)
+    return candidates
+
+
+class CommonPasswordValidator(DjangoCommonPasswordValidator):
+    """Not a common password, nor one with only digits or symbols added around one."""
+
+    def validate(self, password: str, user: Any = None) -> None:
+        if common_password_candidates(password) & self.passwords:
+            raise ValidationError(
+                _(
+                    "This password is too common: it is a well-known password, or one with "
+                    "only capitals, digits or symbols added. Choose one that is harder to "
+                    "guess, for example several unrelated words."
+                ),
+                code="password_too_common",
+            )
+
+    def get_help_text(self) -> str:
+        return _("Must not be a common password.")
 
 
 # No look-alikes (0/O, 1/l/I) in passwords an administrator reads out to someone.

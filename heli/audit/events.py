@@ -16,6 +16,11 @@ ACCOUNT_ENABLED = "account.enabled"
 ACCOUNT_UNLOCKED = "account.unlocked"
 PASSWORD_CHANGED = "password.changed"  # noqa: S105 (an event name)
 PASSWORD_RESET = "password.reset"  # noqa: S105 (an event name)
+# A sign-in with a one-time password an administrator issued, and a security
+# administrator's word on it (三员分立: the issuer cannot use the password alone).
+PASSWORD_FIRST_SIGN_IN = "password.first_sign_in"  # noqa: S105 (an event name)
+SIGN_IN_CONFIRMED = "password.sign_in_confirmed"  # noqa: S105 (an event name)
+SIGN_IN_REFUSED = "password.sign_in_refused"  # noqa: S105 (an event name)
 OTP_ENROLLED = "otp.enrolled"
 OTP_FAILURE = "otp.failure"
 OTP_REMOVED = "otp.removed"
@@ -53,6 +58,9 @@ LABELS = {
     ACCOUNT_UNLOCKED: _("Account unlocked"),
     PASSWORD_CHANGED: _("Password changed"),
     PASSWORD_RESET: _("Password reset"),
+    PASSWORD_FIRST_SIGN_IN: _("First sign-in with a one-time password"),
+    SIGN_IN_CONFIRMED: _("Sign-in with a one-time password confirmed"),
+    SIGN_IN_REFUSED: _("Sign-in with a one-time password refused"),
     OTP_ENROLLED: _("Two-factor device enrolled"),
     OTP_FAILURE: _("Two-factor code refused"),
     OTP_REMOVED: _("Two-factor device removed"),

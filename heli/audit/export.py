@@ -2,7 +2,9 @@
 
 :func:`audited_download` is how an area hands out a file it exported (导出留痕): the
 audit row saying who took what, with which filters, then the download. The audit log
-itself is exported as an Excel workbook or as a CSV file that Excel opens in Chinese.
+itself is exported as an Excel workbook laid out to be filed (its title, when, by whom and
+with which filters it was made, a frozen header, print settings; :mod:`heli.lib.xlsx`) or
+as a CSV file of the bare rows that Excel opens in Chinese.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django import forms
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -100,13 +103,36 @@ def _safe_text(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def _xlsx(events_qs: QuerySet[AuditEvent]) -> bytes:
-    workbook = xlsx.new_workbook()
-    sheet = xlsx.add_sheet(workbook, _("Audit log"))
-    xlsx.append(sheet, headers())
+# Each column's width (for A4 landscape) and whether its text wraps, as headers() orders them.
+WIDTHS = (
+    (8, False),
+    (19, False),
+    (12, False),
+    (15, False),
+    (16, True),
+    (8, False),
+    (16, True),
+    (9, False),
+    (24, True),
+    (40, True),
+)
+
+
+def columns() -> list[xlsx.Column]:
+    return [
+        xlsx.Column(header, width, wrap)
+        for header, (width, wrap) in zip(headers(), WIDTHS, strict=True)
+    ]
+
+
+def _xlsx(events_qs: QuerySet[AuditEvent], filters: list[tuple[str, str]], made_by: str) -> bytes:
+    book = xlsx.FiledBook()
+    sheet = book.sheet(
+        _("Audit log"), title=_("Audit log"), columns=columns(), filters=filters, made_by=made_by
+    )
     for values in rows(events_qs):
-        xlsx.append(sheet, values)
-    return xlsx.workbook_bytes(workbook)
+        sheet.append(values)
+    return book.bytes()
 
 
 class _Echo:
@@ -131,9 +157,19 @@ def _csv(events_qs: QuerySet[AuditEvent]) -> Iterable[str]:
         )
 
 
-def response(fmt: str, events_qs: QuerySet[AuditEvent], name: str) -> HttpResponseBase:
-    """The rows as a download named ``name`` with the time it was made."""
+def response(
+    fmt: str,
+    events_qs: QuerySet[AuditEvent],
+    name: str,
+    *,
+    form: forms.Form | None = None,
+    made_by: Any = "",
+) -> HttpResponseBase:
+    """The rows as a download named ``name`` with the time it was made; the workbook says
+    the search ``form``'s filters and who (``made_by``) made it."""
     filename = downloads.stamped_name(name, fmt)
     if fmt == "xlsx":
-        return downloads.attachment(_xlsx(events_qs), filename, CONTENT_TYPES["xlsx"])
+        filters = xlsx.form_filters(form) if form is not None else []
+        content = _xlsx(events_qs, filters, str(made_by or ""))
+        return downloads.attachment(content, filename, CONTENT_TYPES["xlsx"])
     return downloads.streaming_attachment(_csv(events_qs), filename, CONTENT_TYPES["csv"])

@@ -3,41 +3,26 @@
 from __future__ import annotations
 
 import datetime
-import functools
 import ipaddress
 import re
 from typing import Any
 
 from django import forms
-from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from heli.audit import events
+from heli.audit import events, names
 from heli.audit.models import AuditEvent
+from heli.lib.forms import DateField
 
 _ADDRESS_PART = re.compile(r"^[0-9A-Fa-f:.]+$")
 
 
-@functools.cache
-def _kinds() -> tuple[tuple[str, Any], ...]:
-    return tuple(
-        sorted(
-            (model._meta.label_lower, model._meta.verbose_name)
-            for model in apps.get_models()
-            if model._meta.app_config.name.startswith("heli.")
-        )
-    )
-
-
 def object_types() -> list[tuple[str, str]]:
-    """Every kind of record Heli keeps, by the name rows store (``org.unit``).
-
-    Named in the language of the request: the verbose names are translated here, on
-    every call, never cached.
-    """
-    return [(label, f"{name} ({label})") for label, name in _kinds()]
+    """Every kind of record Heli keeps: the code rows store (``org.unit``) and its name
+    in words ("单位"), in the language of the request."""
+    return list(names.kind_names().items())
 
 
 def event_choices() -> list[tuple[str, str]]:
@@ -52,8 +37,8 @@ class DateInput(forms.DateInput):
 
 
 class AuditFilterForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    date_from = DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = DateField(label=_("To"), required=False, widget=DateInput())
     username = forms.CharField(label=_("User"), required=False, max_length=150)
     event = forms.ChoiceField(label=_("Event"), required=False)
     result = forms.ChoiceField(label=_("Result"), required=False)
@@ -73,9 +58,10 @@ class AuditFilterForm(forms.Form):
             ("", _("All results")),
             *AuditEvent.Result.choices,
         ]
+        # Named in words and grouped by area: people do not read model labels.
         self.fields["object_type"].choices = [  # type: ignore[attr-defined]
             ("", _("All object types")),
-            *object_types(),
+            *names.kind_choices(),
         ]
         for name, field in self.fields.items():
             if isinstance(field.widget, forms.Select):

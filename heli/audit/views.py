@@ -6,7 +6,6 @@ the attempt is itself audited.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -22,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from heli.accounts.policy import Action, can, visible
-from heli.audit import events, export
+from heli.audit import events, export, names
 from heli.audit.actions import record, record_denial
-from heli.audit.forms import AuditFilterForm, object_types
+from heli.audit.forms import AuditFilterForm
 from heli.audit.models import AuditEvent
 from heli.lib.http import AuthedRequest
 
@@ -57,12 +56,15 @@ def event_list(request: AuthedRequest) -> HttpResponse:
         "object_id",
         "object_repr",
         "result",
+        "detail",  # names the step a row took
     )
     page = Paginator(rows, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
-    kinds = dict(object_types())
+    kinds = names.kind_names()
     for event in page.object_list:
-        event.label = events.label(event.event)  # type: ignore[attr-defined]
+        event.label = names.event_label(  # type: ignore[attr-defined]
+            event.event, event.object_type, event.detail
+        )
         event.kind = kinds.get(event.object_type, event.object_type)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
@@ -85,20 +87,11 @@ def event_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         raise Http404
     context = {
         "event": event,
-        "label": events.label(event.event),
-        "kind": dict(object_types()).get(event.object_type, event.object_type),
-        "detail_items": _detail_items(event.detail),
+        "label": names.event_label(event.event, event.object_type, event.detail),
+        "kind": names.kind_names().get(event.object_type, event.object_type),
+        "detail_items": names.detail_items(event.object_type, event.detail),
     }
     return render(request, "audit/event_detail.html", context)
-
-
-def _detail_items(detail: Any) -> list[tuple[str, str]]:
-    if not isinstance(detail, dict):
-        return [("", json.dumps(detail, ensure_ascii=False))]
-    return [
-        (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-        for key, value in sorted(detail.items())
-    ]
 
 
 @require_POST
@@ -138,4 +131,6 @@ def event_export(request: AuthedRequest, fmt: str) -> HttpResponseBase:
             detail={"format": fmt, "rows": total, "upto_id": upto, "filters": form.as_detail()},
         )
     # The file's name, before the time it was made.
-    return export.response(fmt, found.order_by("-pk"), _("audit-log"))
+    return export.response(
+        fmt, found.order_by("-pk"), _("audit-log"), form=form, made_by=request.user
+    )

@@ -1,4 +1,4 @@
-"""System checks: the file storage must not be a folder WhiteNoise serves.
+"""System checks of uploads: where they are kept, and that production scans them.
 
 Nothing serves MEDIA_ROOT (no URL maps it), so the storage may share it.
 """
@@ -10,7 +10,10 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import Warning as CheckWarning
+
+from heli.lib import keys
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -38,3 +41,21 @@ def storage_is_not_served(app_configs: Any = None, **kwargs: Any) -> list[CheckM
                 )
             )
     return errors
+
+
+@register(Tags.security)
+def uploads_are_scanned_in_production(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    if not keys.is_production() or settings.CLAMAV_SOCKET or settings.CLAMAV_COMMAND:
+        return []
+    return [
+        CheckWarning(
+            "生产环境（HELI_PRODUCTION）没有配置病毒扫描，上传的附件不经查毒就保存。"
+            " / No virus scanner is configured in production.",
+            hint=(
+                "安装 clamd（Debian：apt-get install clamav-daemon clamav-freshclam），"
+                "设 CLAMAV_SOCKET=/run/clamav/clamd.ctl（或用 CLAMAV_COMMAND 指定扫描命令），"
+                "并保持病毒库更新，见 deploy/README.md。"
+            ),
+            id="files.W001",
+        )
+    ]

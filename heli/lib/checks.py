@@ -6,6 +6,7 @@ does not run checks, so ``heli/wsgi.py`` calls ``require_start_up()`` itself.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -97,3 +98,22 @@ def check_password_hasher(app_configs: Any = None, **kwargs: Any) -> list[checks
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security)
+def check_trusted_proxies(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Each entry a single address: heli.lib.http compares them exactly, gunicorn too."""
+    errors: list[checks.CheckMessage] = []
+    for entry in getattr(settings, "TRUSTED_PROXIES", ()):
+        try:
+            ipaddress.ip_address(entry)
+        except ValueError:
+            errors.append(
+                checks.Error(
+                    f"TRUSTED_PROXIES 中的 {entry!r} 不是单个 IP 地址，它发来的转发头不会被采信。"
+                    f" / TRUSTED_PROXIES: {entry!r} is not a single IP address.",
+                    hint="逐个列出反向代理（nginx）的 IP 地址，用逗号分隔，不写网段或 *。",
+                    id="heli.E006",
+                )
+            )
+    return errors

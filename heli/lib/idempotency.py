@@ -4,7 +4,13 @@ Each form that creates something carries a random submission token. The first PO
 with a token claims it (an atomic ``cache.add``); a repeated POST with the same token —
 a double click, a resent request — finds it claimed and is sent to what the first one
 made instead of making it again. A submission that fails validation releases its token
-so the corrected form can be sent. Production shares the claims through Redis
+so the corrected form can be sent.
+
+The browser's back button brings the form back without its first token when the page is
+loaded again (signed-in pages are never cached), with what was typed still in it: a
+form may therefore also say which record the same content already made
+(``create_once``'s ``same_as``), so that it is not made twice.
+Production shares the claims through Redis
 (``REDIS_URL``); a single process keeps them in memory.
 """
 

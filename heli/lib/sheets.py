@@ -37,6 +37,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
+from heli.lib.xlsx import fit_row_heights, page_setup
+
 logger = logging.getLogger(__name__)
 
 # Limits, read when a workbook is read so that a caller may lower them. A few thousand rows
@@ -571,8 +573,13 @@ def template_workbook(
     first = cast(Worksheet, workbook.worksheets[0])  # a new workbook has one empty sheet
     first.title = help_sheet
     write_instructions(first, instructions, specs)
+    # Printable too: the instructions upright, each data sheet with its header on every page.
+    fit_row_heights(first)
+    page_setup(first, title=help_sheet, landscape=False)
     for spec in specs:
-        write_data_sheet(workbook.create_sheet(spec.name), spec, max_rows=max_rows)
+        ws = workbook.create_sheet(spec.name)
+        write_data_sheet(ws, spec, max_rows=max_rows)
+        page_setup(ws, title=spec.name, repeat_rows="1:1")
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -23,7 +23,7 @@ from heli.accounts.models import User
 from heli.accounts.policy import Action, can
 from heli.audit import events
 from heli.audit.actions import record
-from heli.notifications import registry, senders
+from heli.notifications import addresses, registry, senders
 from heli.notifications.models import (
     ROBOT_CHANNELS,
     Channel,
@@ -356,7 +356,7 @@ def save_robot(
     if robot.pk is not None and robot.committee_id != committee.pk:
         raise PermissionDenied
     robot.committee = committee
-    senders.check_robot_url(robot.url)
+    addresses.check_robot_url(robot.url)
     before: dict[str, Any] = {}
     url_changed = True
     if robot.pk is not None:

@@ -9,7 +9,8 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # The built-in reminder kinds register themselves on import.
-        from heli.notifications import access, reminders, ui  # noqa: F401
+        from heli.notifications import access, account_notices, reminders, ui  # noqa: F401
 
         access.register()
         ui.register()
+        account_notices.connect()

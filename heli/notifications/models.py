@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from heli.lib.fields import EncryptedCharField
+from heli.notifications import addresses
 
 
 class Channel(models.TextChoices):
@@ -108,6 +110,18 @@ class WebhookRobot(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """https on a public server or an allow-listed gateway (heli.notifications.addresses).
+
+        Checked again before every post: what a name resolves to may change.
+        """
+        super().clean()
+        if self.url:
+            try:
+                addresses.check_robot_url(self.url)
+            except ValidationError as error:
+                raise ValidationError({"url": error.error_list}) from None
 
     def accepts(self, kind: str) -> bool:
         return self.enabled and (not self.reminder_kinds or kind in self.reminder_kinds)

@@ -1,7 +1,10 @@
 """Sending one message by email or to a group robot. Raise SendError on failure.
 
-Robots are posted to with urllib (no extra dependency), to the configured address only:
-redirects are refused, the timeout is short, and error texts never contain the address
+Robots are posted to with http.client (no extra dependency), to the configured address
+only: it is checked and resolved right before the post (``addresses.target``) and the
+connection goes to the very address that was checked, with the host name in TLS (SNI and
+certificate check) and in the Host header. Redirects are never followed (an answer other
+than 200 is a failure), the timeout is short, and error texts never contain the address
 (it holds the robot's access token).
 """
 
@@ -10,18 +13,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import ipaddress
+import http.client
 import json
+import socket
+import ssl
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.utils.translation import gettext as _
+
+from heli.notifications import addresses
 
 # Both platforms cut a markdown message at 4096 bytes (WeChat Work) / 20000 (DingTalk).
 MAX_MARKDOWN_BYTES = 4000
@@ -86,29 +90,72 @@ def signed_dingtalk_url(url: str, secret: str, timestamp_ms: int | None = None) 
     return f"{url}{'&' if '?' in url else '?'}{query}"
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a redirect is answered as an error: we post to the configured URL only
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Plain HTTP (allow-listed gateways only) to the checked address, not a new lookup."""
+
+    def __init__(self, target: addresses.Target, address: str, timeout: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to the checked address; the certificate must still match the host name."""
+
+    def __init__(self, target: addresses.Target, address: str, timeout: float) -> None:
+        self.tls = ssl.create_default_context()
+        super().__init__(target.host, target.port, timeout=timeout, context=self.tls)
+        self.address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
+
+
+def _connect(target: addresses.Target, timeout: float) -> http.client.HTTPConnection:
+    """A connection to the first of the checked addresses that answers."""
+    kind = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
+    error: OSError = OSError("no address")
+    for address in target.addresses:
+        connection = kind(target, str(address), timeout)
+        try:
+            connection.connect()
+        except OSError as failed:  # refused, unreachable, timed out, TLS: try the next one
+            connection.close()
+            error = failed
+            continue
+        return connection
+    raise error
 
 
 def _post_json(url: str, payload: dict[str, Any]) -> None:
-    check_robot_url(url)
-    data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(  # noqa: S310 (scheme checked by check_robot_url)
-        url, data=data, headers={"Content-Type": "application/json; charset=utf-8"}
-    )
-    timeout = getattr(settings, "NOTIFY_WEBHOOK_TIMEOUT", 5)
     try:
-        with _opener.open(request, timeout=timeout) as response:
+        target = addresses.target(url)
+    except addresses.Refused as refused:
+        raise SendError(f"address refused: {refused.code}") from None
+    data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    timeout = float(getattr(settings, "NOTIFY_WEBHOOK_TIMEOUT", 5))
+    try:
+        connection = _connect(target, timeout)
+        try:
+            connection.request(
+                "POST",
+                target.path,
+                body=data,
+                headers={"Content-Type": "application/json; charset=utf-8"},
+            )
+            response = connection.getresponse()
+            status = response.status
             raw = response.read(65536)
-    except urllib.error.HTTPError as error:
-        raise SendError(f"HTTP {error.code}") from None
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise SendError(f"{type(error).__name__}: {reason}"[:500]) from None
+        finally:
+            connection.close()
+    except (OSError, http.client.HTTPException) as error:
+        raise SendError(f"{type(error).__name__}: {error}"[:500]) from None
+    if status != 200:
+        # A redirect (3xx) included: we post to the configured address only.
+        raise SendError(f"HTTP {status}")
     try:
         answer = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -129,25 +176,4 @@ def send_dingtalk(url: str, secret: str, title: str, body: str, link: str) -> No
     _post_json(
         signed_dingtalk_url(url, secret),
         {"msgtype": "markdown", "markdown": {"title": title, "text": markdown(title, body, link)}},
-    )
-
-
-def check_robot_url(url: str) -> None:
-    """Refuse anything but https (and http to 127.0.0.1 when NOTIFY_ALLOW_HTTP_LOOPBACK)."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme == "https" and host:
-        return
-    if parts.scheme == "http" and getattr(settings, "NOTIFY_ALLOW_HTTP_LOOPBACK", False):
-        try:
-            if ipaddress.ip_address(host) == ipaddress.ip_address("127.0.0.1"):
-                return
-        except ValueError:
-            pass
-    raise ValidationError(
-        _(
-            "The webhook address must start with https:// and name a server, "
-            "e.g. https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"
-        ),
-        code="insecure_url",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import cast
 
 from django import forms as django_forms
@@ -27,6 +28,8 @@ from heli.notifications.models import (
 )
 
 PER_PAGE = 30
+
+log = logging.getLogger(__name__)
 
 
 def get_notification_for_user(user: object, pk: int) -> Notification:
@@ -167,10 +170,18 @@ def robot_test(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         actions.send_test_message(request.user, robot)
     except senders.SendError as error:
+        # One message whatever went wrong (refused address, no answer, TLS, HTTP status,
+        # the platform's error code): telling them apart would let the page probe which
+        # hosts and ports answer. The reason goes to the server log only.
+        log.warning("test message to group robot %s failed: %s", robot.pk, error)
         messages.error(
             request,
-            _("The test message to %(name)s was not accepted: %(error)s")
-            % {"name": robot.name, "error": error},
+            _(
+                "The test message to %(name)s could not be delivered. Check the robot's "
+                "address (and, for DingTalk, its signing secret) and try again; the "
+                "operators find the reason in the server log."
+            )
+            % {"name": robot.name},
         )
     else:
         messages.success(

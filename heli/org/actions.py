@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from heli.accounts.models import Role, RoleAssignment, User
+from heli.accounts.policy import scope_of
 from heli.audit import events
 from heli.audit.actions import record
 from heli.lib.versioning import diff, update_versioned
@@ -318,6 +319,11 @@ def update_unit(unit: Unit, version: int, data: dict[str, object], by: User) -> 
     return unit
 
 
+def names_secretary(user: User) -> bool:
+    """Who the secretary of a unit is, is business: never the system administrator's."""
+    return not scope_of(user).has(Role.SYSADMIN)
+
+
 @transaction.atomic
 def update_party_org(
     org: OrganPartyOrg, version: int, data: dict[str, object], by: User
@@ -325,6 +331,15 @@ def update_party_org(
     """Save an organ party organisation's details, refusing a stale edit."""
     changes = {f: data[f] for f in PARTY_ORG_FIELDS if f in data}
     secretary = cast(User | None, changes.get("secretary"))
+    if "secretary" in changes and secretary != org.secretary and not names_secretary(by):
+        raise ValidationError(
+            {
+                "secretary": _(
+                    "The system administrator keeps the registry but does not choose a unit's "
+                    "secretary: that is for the joint-meeting office or the unit itself."
+                )
+            }
+        )
     if (
         secretary is not None
         and not RoleAssignment.objects.filter(

@@ -11,16 +11,24 @@ import random
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import models
 from django.db.models import Count
 
-from heli.accounts.models import DEPARTMENT_SCOPED, UNIT_SCOPED, Role, RoleAssignment, User
+from heli.accounts.models import (
+    DEPARTMENT_SCOPED,
+    UNIT_SCOPED,
+    PasswordHistory,
+    Role,
+    RoleAssignment,
+    User,
+)
 from heli.lib import demo
 from heli.lib.dates import current_year
 from heli.org import demo_data as data
 from heli.org.actions import confirm_leads, lead_history, propose_leads
-from heli.org.demo_people import DEMO_LOGINS, DEMO_PASSWORD
+from heli.org.demo_people import DEMO_LOGINS, DEMO_PASSWORD, development_run
 from heli.org.models import (
     Committee,
     Department,
@@ -279,6 +287,8 @@ class _Loader:
         existing = {
             u.username: u for u in User.objects.filter(username__in=[p.username for p in people])
         }
+        # Outside a development run the published password must be replaced at once.
+        must_change = not development_run()
         new = []
         for person in people:
             values = {"full_name": person.full_name, "title": person.title}
@@ -289,6 +299,7 @@ class _Loader:
                         username=person.username,
                         password=self.password_hash(),
                         committee=committee,
+                        must_change_password=must_change,
                         **values,
                     )
                 )
@@ -299,10 +310,23 @@ class _Loader:
                 )
             else:
                 self.sync(user, values, "user")
+        if must_change and existing:
+            self.require_own_passwords(list(existing.values()))
         for user in self.create(User, new, "user"):
             existing[user.username] = user
         self.say(f"用户：{len(people)} 个（示例密码相同）")
         return existing
+
+    def require_own_passwords(self, users: list[User]) -> None:
+        """Accounts loaded earlier in a development run that still have the published
+        password (no password was ever set on them one by one) must replace it too."""
+        chose = set(
+            PasswordHistory.objects.filter(user__in=users).values_list("user_id", flat=True)
+        )
+        keeping = [u.pk for u in users if not u.must_change_password and u.pk not in chose]
+        if keeping:
+            User.objects.filter(pk__in=keeping).update(must_change_password=True)
+            self.updated["user"] += len(keeping)
 
     def load_roles(
         self,
@@ -498,6 +522,16 @@ class _Loader:
         return dirty
 
 
+def refuse_in_production() -> None:
+    """Demonstration data, with its published password, never goes into production."""
+    if getattr(settings, "HELI_PRODUCTION", False):
+        raise DemoConflict(
+            "这是生产环境（HELI_PRODUCTION=1），示例数据不能载入：示例账号的密码是公开的。"
+            "示例数据只用于演示和开发，请在开发环境中运行 load_demo。"
+        )
+
+
 def load_registry(run: demo.DemoRun) -> None:
     """The registry's demonstration data: the committee and everything the areas build on."""
+    refuse_in_production()
     _Loader(run).run()

@@ -7,11 +7,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from heli.accounts.models import Role
 from heli.org import demo_data as data
 
 # Easy to type and remember; 9 characters of 4 classes, none of the usernames in it.
 DEMO_PASSWORD = "Heli@2026"  # noqa: S105 - a published demonstration password
+
+
+def development_run() -> bool:
+    """Whether this is a development run: ``DEBUG`` is on (``make run`` turns it on).
+
+    Then the demonstration accounts sign in with ``DEMO_PASSWORD`` as it is. Anywhere
+    else the password is published, so each account must choose its own at the first
+    sign-in.
+    """
+    return bool(settings.DEBUG)
+
 
 ROLE_NAMES: dict[str, str] = {
     Role.COMMITTEE_LEADER: "工委领导",

@@ -93,10 +93,12 @@ def party_org_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         "unit": unit,
         "cancel_url": cancel_url,
     }
+    initial = {f: getattr(org, f) for f in actions.PARTY_ORG_FIELDS} | {"version": org.version}
+    names = actions.names_secretary(request.user)
     if request.method != "POST":
-        initial = {f: getattr(org, f) for f in actions.PARTY_ORG_FIELDS} | {"version": org.version}
-        return _render(request, PartyOrgForm(initial=initial, unit=unit), context)
-    form = PartyOrgForm(request.POST, unit=unit)
+        form = PartyOrgForm(initial=initial, unit=unit, names_secretary=names)
+        return _render(request, form, context)
+    form = PartyOrgForm(request.POST, initial=initial, unit=unit, names_secretary=names)
     if form.is_valid():
         data = form.cleaned_data
         try:

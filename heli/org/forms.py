@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from heli.accounts.models import Role, User
+from heli.lib.forms import DateField
 from heli.org.models import Group, GroupYear, OrganPartyOrg, Unit
 
 
@@ -124,13 +125,17 @@ class PartyOrgForm(VersionedForm):
         label=_("Party branches"), min_value=0, max_value=10000, required=False
     )
 
-    def __init__(self, *args: Any, unit: Unit, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, unit: Unit, names_secretary: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["secretary"])
         field.queryset = User.objects.filter(
             role_assignments__unit=unit, role_assignments__role=Role.UNIT_SECRETARY
         ).distinct()
         field.empty_label = _("Not recorded")
+        if not names_secretary:
+            # Shown, not changed: the posted value is ignored for a disabled field.
+            field.disabled = True
+            field.help_text = _("Chosen by the joint-meeting office or the unit itself.")
 
 
 class EndUnitForm(VersionedForm):
@@ -142,11 +147,7 @@ class EndUnitForm(VersionedForm):
         ],
         widget=forms.RadioSelect,
     )
-    date = forms.DateField(
-        label=_("Date"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Enter the date as YYYY-MM-DD, for example 2026-11-26.")},
-    )
+    date = DateField(label=_("Date"))
     successor = forms.ModelChoiceField(
         label=_("Successor unit"),
         queryset=Unit.objects.none(),

@@ -1,4 +1,4 @@
-"""The upload form of the registry import."""
+"""The forms of the registry import: the upload, and the confirmation of a role import."""
 
 from __future__ import annotations
 
@@ -28,3 +28,9 @@ class ImportForm(forms.Form):
         if upload.size is not None and upload.size > settings.IMPORT_MAX_BYTES:
             raise forms.ValidationError(too_large_problem(settings.IMPORT_MAX_BYTES).reason)
         return upload
+
+
+class ConfirmForm(forms.Form):
+    """Names the preview being confirmed: a confirmation applies that preview or nothing."""
+
+    token = forms.CharField(max_length=64, widget=forms.HiddenInput)

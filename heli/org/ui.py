@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from heli.accounts.models import RoleAssignment
 from heli.accounts.policy import Action, can
 from heli.lib.ui import MENU_ENTRIES, MENU_SECTIONS, MenuEntry, MenuSection
 from heli.org.models import Unit
@@ -40,7 +41,8 @@ def register() -> None:
             "admin",
             "bi-file-earmark-spreadsheet",
             90,
-            lambda user: can(user, Action.IMPORT, Unit),
+            # The security administrator imports role grants on the same page.
+            lambda user: can(user, Action.IMPORT, Unit) or can(user, Action.IMPORT, RoleAssignment),
         ),
     ):
         MENU_ENTRIES.register(entry)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from heli.accounts.models import RoleAssignment
-from heli.accounts.policy import Action, can, permissions, visible
+from heli.accounts.policy import Action, can, permissions, visible, visible_ids
 from heli.audit.actions import record_denial
 from heli.lib.dates import current_year
 from heli.lib.http import AuthedRequest
@@ -84,7 +85,7 @@ def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     access = get_unit_for_user(request.user, pk)
     unit = access.obj
     party_org = getattr(unit, "organ_party_org", None)
-    memberships = (
+    memberships = list(
         GroupMembership.objects.filter(unit=unit)
         .select_related("group_year__group", "group_year__liaison_leader")
         .order_by("-year")
@@ -95,6 +96,10 @@ def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         .select_related("user")
         .order_by("role", "user__id")
     )
+    predecessors = list(unit.predecessors.order_by("status_date", "id"))
+    related_units = {p.pk for p in predecessors}
+    if unit.successor_id is not None:
+        related_units.add(unit.successor_id)
     context = {
         "unit": unit,
         "perms": access.perms,
@@ -102,8 +107,13 @@ def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "party_org_perms": permissions(request.user, party_org) if party_org else frozenset(),
         "memberships": memberships,
         "people": people,
-        "predecessors": unit.predecessors.order_by("status_date", "id"),
+        "predecessors": predecessors,
         "year": current_year(),
+        # What the page names but this person may not open reads as plain text, not a link.
+        "openable_units": visible_ids(request.user, Unit, related_units),
+        "openable_groups": visible_ids(
+            request.user, Group, {m.group_year.group_id for m in memberships}
+        ),
     }
     return render(request, "org/unit_detail.html", context)
 
@@ -138,6 +148,7 @@ def group_list(request: AuthedRequest) -> HttpResponse:
         "years": years,
         "group_years": group_years,
         "unit_count": sum(len(gy.members) for gy in group_years),  # type: ignore[attr-defined,misc]
+        "openable_units": _openable_members(request, group_years),
     }
     return render(request, "org/group_list.html", context)
 
@@ -149,7 +160,7 @@ def group_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     members = GroupMembership.objects.select_related("unit").order_by(
         "-is_lead", "unit__sort_order", "unit_id"
     )
-    group_years = (
+    group_years = list(
         GroupYear.objects.filter(group=group)
         .select_related("liaison_leader", "leads_confirmed_by")
         .prefetch_related(
@@ -164,11 +175,20 @@ def group_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         )
         .order_by("-year")
     )
-    return render(
-        request,
-        "org/group_detail.html",
-        {"group": group, "perms": access.perms, "group_years": group_years},
-    )
+    context = {
+        "group": group,
+        "perms": access.perms,
+        "group_years": group_years,
+        "openable_units": _openable_members(request, group_years),
+    }
+    return render(request, "org/group_detail.html", context)
+
+
+def _openable_members(request: AuthedRequest, group_years: Sequence[GroupYear]) -> set[int]:
+    """The member units this person may open: a unit's people see their group's page but
+    not the other members' (those read as plain text, so no link leads to a 404)."""
+    members = {m.unit_id for gy in group_years for m in gy.members}  # type: ignore[attr-defined]
+    return visible_ids(request.user, Unit, members)
 
 
 # --- Lead-unit rotation (the joint-meeting office) -------------------------------------

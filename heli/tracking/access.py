@@ -69,12 +69,15 @@ def actors(s: Scope, task: Task) -> frozenset[Actor]:
         found.add(Actor.LEAD_UNIT)
     if s.has(Role.COMMITTEE_STAFF) and task.department_id in s.department_ids:
         found.add(Actor.SUPERVISOR)
+    if may_assign(s, task.department_id):
+        found.add(Actor.ASSIGNER)
     return frozenset(found)
 
 
 def may_edit(s: Scope, task: Task) -> bool:
-    """Changing a task's fields: a committee leader or its supervising department, until closed."""
-    if task.is_closed or s.roles & ADMIN_ROLES:
+    """Changing a task's fields: a committee leader or its supervising department, until
+    it is closed or withdrawn."""
+    if task.is_final or s.roles & ADMIN_ROLES:
         return False
     return s.has(Role.COMMITTEE_LEADER) or Actor.SUPERVISOR in actors(s, task)
 
@@ -99,6 +102,15 @@ def steps_for(s: Scope, task: Task, *, pending_extension: bool) -> list[Step]:
             steps.append(Step.REQUEST_EXTENSION)
     if Actor.SUPERVISOR in mine and pending_extension:
         steps += [Step.APPROVE_EXTENSION, Step.REFUSE_EXTENSION]
+    # A pending request is decided first: the department does not move the deadline
+    # under it.
+    if Actor.SUPERVISOR in mine and task.status in workflow.DEADLINE_STATES:
+        if not pending_extension:
+            steps.append(Step.CHANGE_DEADLINE)
+    # Withdrawing comes last: it ends the task, and is meant for a mistake.
+    if Step.WITHDRAW in steps:
+        steps.remove(Step.WITHDRAW)
+        steps.append(Step.WITHDRAW)
     return steps
 
 

@@ -1,8 +1,14 @@
 """State changes of tasks. Views, commands and other apps call these; nothing else writes.
 
-Each action is one transaction that ends with its audit row. A refusal is a
+Each action is one transaction that ends with its audit row and tells the other side
+(:mod:`heli.tracking.notices`; the messages leave after the commit). A refusal is a
 ``ValidationError`` whose message says, in the reader's language, what was wrong and
 how to put it right; a refused action changes nothing.
+
+Dates are checked here, whoever calls: an assignment within the work years, a deadline
+not before it and at most ``TRACKING_DEADLINE_HORIZON_YEARS`` years after it. Once a
+task is assigned its deadline moves only through a decision with a reason that its
+history keeps (an approved extension, :func:`change_deadline`).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Model
@@ -21,9 +28,11 @@ from heli.accounts.policy import scope_of
 from heli.audit import events
 from heli.audit.actions import record
 from heli.files.models import Attachment
-from heli.lib.versioning import diff, update_versioned
+from heli.lib.dates import format_date
+from heli.lib.forms import EARLIEST_DATE, LATEST_DATE
+from heli.lib.versioning import StaleEdit, diff, update_versioned
 from heli.org.models import Committee, Department, Unit
-from heli.tracking import access, sources, workflow
+from heli.tracking import access, notices, numbers, sources, workflow
 from heli.tracking.models import ExtensionRequest, ProgressReport, Task, TaskTransition, TaskUnit
 from heli.tracking.workflow import Actor, Status, Step
 
@@ -41,8 +50,56 @@ EDITABLE_FIELDS = (
 )
 
 
-def closed_error() -> ValidationError:
+def reason_required(step: Step) -> str:
+    messages = {
+        Step.REPORT_DONE: _(
+            "Please summarise what was done: the department verifies the task by it."
+        ),
+        Step.RETURN: _("Please give the reason for returning the task for redo."),
+        Step.KEEP_FOLLOWING: _("Please explain why the matter cannot be solved yet."),
+        Step.WITHDRAW: _("Please say why the task is withdrawn."),
+        Step.REFUSE_EXTENSION: _("Please give the reason for refusing."),
+        Step.CHANGE_DEADLINE: _("Please give the reason for changing the deadline."),
+    }
+    return messages.get(step, _("Please give the reason."))
+
+
+def closed_error(task: Task | None = None) -> ValidationError:
+    if task is not None and task.is_withdrawn:
+        return ValidationError(_("A withdrawn task cannot be changed."), code="withdrawn")
     return ValidationError(_("A closed task cannot be changed."), code="closed")
+
+
+def horizon_years() -> int:
+    return int(getattr(settings, "TRACKING_DEADLINE_HORIZON_YEARS", 3))
+
+
+def latest_deadline(assigned_at: datetime.date) -> datetime.date:
+    """The latest deadline a task assigned on ``assigned_at`` may have."""
+    year = min(assigned_at.year + horizon_years(), LATEST_DATE.year)
+    try:
+        return assigned_at.replace(year=year)
+    except ValueError:  # 29 February, in a year without one
+        return assigned_at.replace(year=year, day=28)
+
+
+def _deadline_errors(assigned_at: datetime.date, deadline: datetime.date) -> list[str]:
+    """What is wrong with ``deadline`` for a task assigned on ``assigned_at``."""
+    if deadline < assigned_at:
+        return [
+            _("The deadline cannot be before the assignment date (%(date)s).")
+            % {"date": f"{assigned_at:%Y-%m-%d}"}
+        ]
+    latest = latest_deadline(assigned_at)
+    if deadline > latest:
+        return [
+            _(
+                "The deadline can be at most %(years)s years after the assignment date: "
+                "%(date)s at the latest. Split a longer matter into yearly tasks."
+            )
+            % {"years": horizon_years(), "date": format_date(latest)}
+        ]
+    return []
 
 
 def _refuse_step(task: Task, step: Step) -> ValidationError:
@@ -57,6 +114,12 @@ def _check_actor(task: Task, step: Step, by: Any) -> None:
     needed = workflow.ACTORS[step]
     if needed in access.actors(scope_of(by), task):
         return
+    if needed is Actor.ASSIGNER:
+        raise ValidationError(
+            _("Only committee leaders and staff of %(department)s can %(step)s this task.")
+            % {"department": task.department.name, "step": Step(step).label},
+            code="not_assigner",
+        )
     if needed is Actor.SUPERVISOR:
         raise ValidationError(
             _("Only staff of the supervising department (%(department)s) can %(step)s this task.")
@@ -74,11 +137,13 @@ def _check_fields(committee: Committee, data: dict[str, Any], task: Task | None)
     """Refusals about the task's own fields, each next to the field it concerns."""
     errors: dict[str, list[str]] = {}
     assigned_at, deadline = data["assigned_at"], data["deadline"]
-    if deadline < assigned_at:
-        errors.setdefault("deadline", []).append(
-            _("The deadline cannot be before the assignment date (%(date)s).")
-            % {"date": f"{assigned_at:%Y-%m-%d}"}
-        )
+    if not EARLIEST_DATE <= assigned_at <= LATEST_DATE:
+        errors["assigned_at"] = [
+            _("The assignment date must fall within a work year from %(first)s to %(last)s.")
+            % {"first": EARLIEST_DATE.year, "last": LATEST_DATE.year}
+        ]
+    elif deadline_errors := _deadline_errors(assigned_at, deadline):
+        errors["deadline"] = deadline_errors
     for name in ("lead_unit", "department", "parent"):
         value = data.get(name)
         if value is not None and value.committee_id != committee.pk:
@@ -122,9 +187,18 @@ def _check_fields(committee: Committee, data: dict[str, Any], task: Task | None)
 
 
 def _transition(
-    task: Task, step: Step, to_status: str, by: Any, reason: str = "", *, new: bool = False
-) -> None:
-    TaskTransition.objects.create(
+    task: Task,
+    step: Step,
+    to_status: str,
+    by: Any,
+    reason: str = "",
+    *,
+    new: bool = False,
+    deadline: tuple[datetime.date, datetime.date] | None = None,
+) -> TaskTransition:
+    """Write one step into the task's history; ``deadline`` is (before, after) of a step
+    that moved it."""
+    return TaskTransition.objects.create(
         committee_id=task.committee_id,
         task=task,
         step=step,
@@ -132,6 +206,8 @@ def _transition(
         to_status=to_status,
         by=by,
         reason=reason,
+        deadline_before=deadline[0] if deadline else None,
+        deadline_after=deadline[1] if deadline else None,
     )
 
 
@@ -182,7 +258,8 @@ def create_task(
     TaskUnit.objects.bulk_create(
         TaskUnit(committee=committee, task=task, unit=unit) for unit in cooperating
     )
-    _transition(task, Step.CREATE, Status.ASSIGNED, by, new=True)
+    created = _transition(task, Step.CREATE, Status.ASSIGNED, by, new=True)
+    notices.step_taken(task, created)
     detail = {
         "title": task.title,
         "lead_unit": task.lead_unit_id,
@@ -193,6 +270,7 @@ def create_task(
         "source": [task.source_type, task.source_id] if source is not None else None,
     }
     record(events.RECORD_CREATED, user=by, obj=task, detail=detail)
+    numbers.allot(task)  # after the audit row: see heli.tracking.numbers
     return task
 
 
@@ -255,13 +333,30 @@ def tasks_from(source: Model) -> Any:
 
 @transaction.atomic
 def update_task(task: Task, version: int, data: dict[str, Any], by: Any) -> Task:
-    """Change a task's fields; refused once it is closed (已销号的事项不能修改)."""
-    if Task.objects.filter(pk=task.pk, status=Status.CLOSED).exists() or task.is_closed:
-        raise closed_error()
+    """Change a task's fields; refused once it is closed (已销号的事项不能修改) or withdrawn.
+
+    The deadline is not among what an edit changes: it moves by :func:`change_deadline`
+    or an approved extension, each with its reason in the history.
+    """
+    current = Task.objects.filter(pk=task.pk).values_list("status", flat=True).first()
+    if current in workflow.FINAL or task.is_final:
+        raise closed_error(task)
     if not access.may_edit(scope_of(by), task):
         raise ValidationError(
             _("Only committee leaders and the supervising department can change this task."),
             code="not_editor",
+        )
+    if "deadline" in data and data["deadline"] != task.deadline:
+        raise ValidationError(
+            {
+                "deadline": [
+                    _(
+                        "An assigned task's deadline is changed with “Set a new deadline” on "
+                        "its page, with the reason, so that its history shows the change."
+                    )
+                ]
+            },
+            code="deadline_by_decision",
         )
     data = {**{f: getattr(task, f) for f in EDITABLE_FIELDS}, **data}
     _check_fields(Committee(pk=task.committee_id), data, task)
@@ -288,42 +383,50 @@ def take_step(
     task: Task, step: Step, by: Any, *, reason: str = "", version: int | None = None
 ) -> Task:
     """Move the task along the workflow, by someone entitled to, recording why."""
-    locked = (
-        Task.objects.select_for_update().select_related("department", "lead_unit").get(pk=task.pk)
-    )
+    locked = _locked(task)
     if version is not None and locked.version != version:
-        from heli.lib.versioning import StaleEdit
-
         raise StaleEdit()
     step = Step(step)
-    if locked.is_closed:
-        raise closed_error()
+    if locked.is_final:
+        raise closed_error(locked)
     target = workflow.next_status(locked.status, step)
     if target is None:
         raise _refuse_step(locked, step)
     _check_actor(locked, step, by)
     reason = reason.strip()
     if step in workflow.NEEDS_REASON and not reason:
-        if step is Step.RETURN:
-            message = _("Please give the reason for returning the task for redo.")
-        else:
-            message = _("Please explain why the matter cannot be solved yet.")
-        raise ValidationError({"reason": [message]})
+        raise ValidationError({"reason": [reason_required(step)]})
+    if target == Status.WITHDRAWN and locked.children.live().exists():
+        raise ValidationError(
+            _("This task has sub-tasks: withdraw them first, then the task itself."),
+            code="has_children",
+        )
     changes: dict[str, Any] = {"status": target}
     if target == Status.CLOSED:
         changes |= {"closed_at": timezone.now(), "closed_by": by}
-    _transition(locked, step, target, by, reason)
+    transition = _transition(locked, step, target, by, reason)
+    before = locked.status
     update_versioned(locked, locked.version, changes)
     record(
         events.RECORD_UPDATED,
         user=by,
         obj=locked,
-        detail={"step": step.value, "status": [task.status, target], "reason": reason},
+        detail={"step": step.value, "status": [before, target], "reason": reason},
     )
+    notices.step_taken(locked, transition)
+    if target == Status.WITHDRAWN and locked.parent_id is not None:
+        recompute_parent_progress(locked.parent_id)
     task.refresh_from_db()
     if target == Status.CLOSED:
         _after_closed(task)
     return task
+
+
+def _locked(task: Task) -> Task:
+    """The task's row, locked for this transaction, with what the checks and notices read."""
+    return (
+        Task.objects.select_for_update().select_related("department", "lead_unit").get(pk=task.pk)
+    )
 
 
 def _after_closed(task: Task) -> None:
@@ -354,6 +457,12 @@ def close_task(task: Task, by: Any, reason: str = "") -> Task:
     return take_step(task, Step.CLOSE, by, reason=reason)
 
 
+def withdraw_task(task: Task, by: Any, reason: str) -> Task:
+    """Take back a task assigned by mistake (撤销): it leaves every list and chart, and
+    stays readable on its page, in its history and in the audit log."""
+    return take_step(task, Step.WITHDRAW, by, reason=reason)
+
+
 def mark_long_running(task: Task, by: Any, reason: str) -> Task:
     return take_step(task, Step.KEEP_FOLLOWING, by, reason=reason)
 
@@ -375,8 +484,8 @@ def check_percent(percent: Any) -> int | None:
 
 def check_reporter(task: Task, by: Any) -> None:
     """Refuse a progress report by someone who may not make one now (before any upload)."""
-    if task.is_closed:
-        raise closed_error()
+    if task.is_final:
+        raise closed_error(task)
     if access.may_report(scope_of(by), task):
         return
     if Actor.LEAD_UNIT not in access.actors(scope_of(by), task):
@@ -404,14 +513,13 @@ def report_progress(
     """Add a dated progress report (反馈); the task's and its parent's progress follow.
 
     Store uploads first (``heli.files.actions.store_upload``) and pass the attachments.
-    A report on a signed-for task also starts the work.
+    A report on a signed-for task, or on one returned for redo, also (re)starts the work:
+    the report has moved it on, so "start work" is no longer offered.
     """
     percent = check_percent(percent)
     if not text.strip():
         raise ValidationError({"text": [_("Please describe how the work is going.")]})
-    locked = (
-        Task.objects.select_for_update().select_related("department", "lead_unit").get(pk=task.pk)
-    )
+    locked = _locked(task)
     check_reporter(locked, by)
     report = ProgressReport.objects.create(
         committee_id=locked.committee_id, task=locked, text=text.strip(), percent=percent, by=by
@@ -422,7 +530,7 @@ def report_progress(
     changes: dict[str, Any] = {}
     if percent is not None and not locked.children.exists():
         changes["progress"] = percent
-    if locked.status == Status.RECEIVED:
+    if workflow.next_status(locked.status, Step.START) is not None:
         _transition(locked, Step.START, Status.IN_PROGRESS, by)
         changes["status"] = Status.IN_PROGRESS
     if changes:
@@ -436,6 +544,7 @@ def report_progress(
         object_repr=locked.title,
         detail={"task": locked.pk, "percent": percent, "files": [f.pk for f in files]},
     )
+    notices.progress_reported(locked, report)
     task.refresh_from_db()
     return report
 
@@ -455,7 +564,7 @@ def parent_progress(children: Iterable[tuple[int | None, int | None]]) -> int | 
 
 def recompute_parent_progress(parent_id: int) -> None:
     value = parent_progress(
-        Task.objects.filter(parent_id=parent_id).values_list("progress", "weight")
+        Task.objects.filter(parent_id=parent_id).live().values_list("progress", "weight")
     )
     if value is not None:
         Task.objects.filter(pk=parent_id).update(progress=value)
@@ -466,11 +575,9 @@ def request_extension(
     task: Task, *, requested_deadline: datetime.date, reason: str, by: Any
 ) -> ExtensionRequest:
     """The lead unit asks for a later deadline; the department decides."""
-    locked = (
-        Task.objects.select_for_update().select_related("department", "lead_unit").get(pk=task.pk)
-    )
-    if locked.is_closed:
-        raise closed_error()
+    locked = _locked(task)
+    if locked.is_final:
+        raise closed_error(locked)
     if locked.status not in workflow.EXTENSION_STATES:
         raise _refuse_step(locked, Step.REQUEST_EXTENSION)
     _check_actor(locked, Step.REQUEST_EXTENSION, by)
@@ -480,6 +587,8 @@ def request_extension(
             _("The new deadline must be later than the current one (%(date)s).")
             % {"date": f"{locked.deadline:%Y-%m-%d}"}
         ]
+    elif deadline_errors := _deadline_errors(locked.assigned_at, requested_deadline):
+        errors["requested_deadline"] = deadline_errors
     if not reason.strip():
         errors["reason"] = [_("Please give the reason for the extension.")]
     if errors:
@@ -497,7 +606,14 @@ def request_extension(
         reason=reason.strip(),
         requested_by=by,
     )
-    _transition(locked, Step.REQUEST_EXTENSION, locked.status, by, reason.strip())
+    transition = _transition(
+        locked,
+        Step.REQUEST_EXTENSION,
+        locked.status,
+        by,
+        reason.strip(),
+        deadline=(locked.deadline, requested_deadline),
+    )
     record(
         events.RECORD_CREATED,
         user=by,
@@ -505,6 +621,7 @@ def request_extension(
         object_repr=locked.title,
         detail={"task": locked.pk, "requested_deadline": requested_deadline},
     )
+    notices.step_taken(locked, transition)
     return extension
 
 
@@ -520,14 +637,14 @@ def decide_extension(
         .get(pk=locked.task_id)
     )
     step = Step.APPROVE_EXTENSION if approve else Step.REFUSE_EXTENSION
-    if task.is_closed:
-        raise closed_error()
+    if task.is_final:
+        raise closed_error(task)
     if locked.status != ExtensionRequest.Decision.PENDING:
         raise ValidationError(_("This extension request has already been decided."))
     _check_actor(task, step, by)
     reason = reason.strip()
     if not approve and not reason:
-        raise ValidationError({"reason": [_("Please give the reason for refusing.")]})
+        raise ValidationError({"reason": [reason_required(step)]})
     locked.status = (
         ExtensionRequest.Decision.APPROVED if approve else ExtensionRequest.Decision.REFUSED
     )
@@ -535,7 +652,9 @@ def decide_extension(
     locked.decided_at = timezone.now()
     locked.decision_reason = reason
     locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    _transition(task, step, task.status, by, reason)
+    transition = _transition(
+        task, step, task.status, by, reason, deadline=(task.deadline, locked.requested_deadline)
+    )
     detail: dict[str, Any] = {"task": task.pk, "decision": locked.status}
     if approve:
         Task.objects.filter(pk=task.pk).update(
@@ -543,5 +662,59 @@ def decide_extension(
         )
         detail["deadline"] = [task.deadline, locked.requested_deadline]
     record(events.RECORD_UPDATED, user=by, obj=locked, object_repr=task.title, detail=detail)
+    notices.step_taken(task, transition)
     extension.refresh_from_db()
     return extension
+
+
+@transaction.atomic
+def change_deadline(
+    task: Task, *, deadline: datetime.date, reason: str, by: Any, version: int | None = None
+) -> Task:
+    """The supervising department sets a new deadline itself, with the reason; the task's
+    history keeps both dates and the lead unit is told."""
+    locked = _locked(task)
+    if version is not None and locked.version != version:
+        raise StaleEdit()
+    if locked.is_final:
+        raise closed_error(locked)
+    _check_actor(locked, Step.CHANGE_DEADLINE, by)
+    errors: dict[str, list[str]] = {}
+    reason = reason.strip()
+    if deadline == locked.deadline:
+        errors["deadline"] = [
+            _("This is the current deadline (%(date)s): choose another date.")
+            % {"date": f"{locked.deadline:%Y-%m-%d}"}
+        ]
+    elif deadline_errors := _deadline_errors(locked.assigned_at, deadline):
+        errors["deadline"] = deadline_errors
+    if not reason:
+        errors["reason"] = [reason_required(Step.CHANGE_DEADLINE)]
+    if errors:
+        raise ValidationError(errors)
+    if locked.extensions.filter(status=ExtensionRequest.Decision.PENDING).exists():
+        raise ValidationError(
+            _(
+                "The lead unit's extension request is waiting for a decision: approve or "
+                "refuse it first."
+            ),
+            code="pending",
+        )
+    before = locked.deadline
+    transition = _transition(
+        locked, Step.CHANGE_DEADLINE, locked.status, by, reason, deadline=(before, deadline)
+    )
+    update_versioned(locked, locked.version, {"deadline": deadline})
+    record(
+        events.RECORD_UPDATED,
+        user=by,
+        obj=locked,
+        detail={
+            "step": Step.CHANGE_DEADLINE.value,
+            "deadline": [before, deadline],
+            "reason": reason,
+        },
+    )
+    notices.step_taken(locked, transition)
+    task.refresh_from_db()
+    return task

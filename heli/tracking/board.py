@@ -14,6 +14,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from heli.lib.dates import current_year
@@ -26,8 +27,26 @@ from heli.tracking.workflow import Status
 CARDS_PER_COLUMN = 50
 
 
+def status_badges() -> list[tuple[str, str, str]]:
+    """The statuses that carry a badge of their own on cards and rows, and what each means,
+    for the colour legend (long-running tasks have a deadline colour of their own)."""
+    return [
+        (
+            Status.RETURNED,
+            str(Status.RETURNED.label),
+            _("the department asks for more work before it closes the task"),
+        ),
+    ]
+
+
 def _page(
-    request: AuthedRequest, template: str, year: int, today: datetime.date, **context: Any
+    request: AuthedRequest,
+    template: str,
+    year: int,
+    today: datetime.date,
+    *,
+    badges: bool = False,
+    **context: Any,
 ) -> HttpResponse:
     """A page of one year, with the colour legend and the years to choose from."""
     this = current_year()
@@ -38,6 +57,7 @@ def _page(
             "year": year,
             "today": today,
             "legend": list(state_labels().items()),
+            "badges": status_badges() if badges else [],
             "years": range(this + 1, this - 5, -1),
             **context,
         },
@@ -66,9 +86,11 @@ class BoardColumn:
 def build_board(user: Any, year: int, today: datetime.date, cap: int) -> list[BoardColumn]:
     """The year's visible tasks in one column per status, the first ``cap`` cards of each."""
     labels = state_labels()
+    # Withdrawn tasks are on no board (``visible_tasks`` leaves them out): no column.
     columns = {
         value: BoardColumn(value, str(label), list_url(year=year, status=value))
         for value, label in Status.choices
+        if value != Status.WITHDRAWN
     }
     rows = (
         visible_tasks(user)
@@ -91,6 +113,7 @@ def build_board(user: Any, year: int, today: datetime.date, cap: int) -> list[Bo
                     "deadline": deadline,
                     "state": state,
                     "state_label": labels[state],
+                    "status_label": str(Status(status).label),
                     "unit": unit_short_name or unit_name,
                 }
             )
@@ -103,4 +126,12 @@ def status_board(request: AuthedRequest) -> HttpResponse:
     year = requested_year(request)
     today = timezone.localdate()
     columns = build_board(request.user, year, today, CARDS_PER_COLUMN)
-    return _page(request, "tracking/board.html", year, today, columns=columns, cap=CARDS_PER_COLUMN)
+    return _page(
+        request,
+        "tracking/board.html",
+        year,
+        today,
+        badges=True,
+        columns=columns,
+        cap=CARDS_PER_COLUMN,
+    )

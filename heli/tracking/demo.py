@@ -36,6 +36,7 @@ from heli.audit import events
 from heli.audit.actions import record
 from heli.lib import demo
 from heli.org.models import Committee, Department, Unit
+from heli.tracking import numbers
 from heli.tracking.models import ProgressReport, Task, TaskTransition
 from heli.tracking.workflow import Status, Step
 
@@ -190,16 +191,19 @@ def _events(
         reports(1, 90)
         return out
     redo = status == S.RETURNED or (status != S.REPORTED_DONE and rng.random() < 0.2)
-    out.append(("report", (rng.choice(DONE_TEXTS), 100, person())))
+    # Reported done with its summary, as the page asks for one.
+    done = rng.choice(DONE_TEXTS)
+    out.append(("report", (done, 100, person())))
     percent = 100
-    step(Step.REPORT_DONE, S.IN_PROGRESS, S.REPORTED_DONE, person())
+    step(Step.REPORT_DONE, S.IN_PROGRESS, S.REPORTED_DONE, person(), done)
     if redo:
         step(Step.RETURN, S.REPORTED_DONE, S.RETURNED, supervisor, rng.choice(RETURN_REASONS))
         if status == S.RETURNED:
             return out
         step(Step.START, S.RETURNED, S.IN_PROGRESS, person())
-        out.append(("report", (rng.choice(DONE_TEXTS), 100, person())))
-        step(Step.REPORT_DONE, S.IN_PROGRESS, S.REPORTED_DONE, person())
+        done = rng.choice(DONE_TEXTS)
+        out.append(("report", (done, 100, person())))
+        step(Step.REPORT_DONE, S.IN_PROGRESS, S.REPORTED_DONE, person(), done)
     if status == S.REPORTED_DONE:
         return out
     step(Step.CLOSE, S.REPORTED_DONE, S.CLOSED, supervisor, rng.choice(CLOSE_REASONS))
@@ -342,6 +346,7 @@ def load_demo_tasks(
         if not plans:
             return result
         Task.objects.bulk_create([p.task for p in plans], batch_size=500)
+        numbers.number_unnumbered(committee.pk)  # in the order they were created
         transitions: list[TaskTransition] = []
         progress: list[ProgressReport] = []
         for plan in plans:

@@ -7,20 +7,12 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from heli.lib.dates import format_date
+from heli.lib.forms import DateField
 from heli.org.models import Committee, Department, Unit
+from heli.tracking.actions import reason_required
 from heli.tracking.models import Task
-from heli.tracking.workflow import Status
-
-DATE_ERRORS = {"invalid": _("Enter the date as YYYY-MM-DD, for example 2026-11-26.")}
-
-
-def _date_field(label: Any, **kwargs: Any) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages=DATE_ERRORS,
-        **kwargs,
-    )
+from heli.tracking.workflow import NEEDS_CONFIRMATION, NEEDS_REASON, Status, Step
 
 
 class TaskForm(forms.Form):
@@ -45,8 +37,8 @@ class TaskForm(forms.Form):
     department = forms.ModelChoiceField(
         label=_("Supervising department"), queryset=Department.objects.none()
     )
-    assigned_at = _date_field(_("Assigned on"))
-    deadline = _date_field(_("Deadline"))
+    assigned_at = DateField(label=_("Assigned on"))
+    deadline = DateField(label=_("Deadline"))
     priority = forms.ChoiceField(label=_("Priority"), choices=Task.Priority.choices)
     parent = forms.ModelChoiceField(
         label=_("Parent task"),
@@ -71,6 +63,14 @@ class TaskForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if task is not None:
+            # Once assigned, the deadline moves only by a recorded decision with a reason
+            # (an approved extension, or "set a new deadline" on the task's page).
+            del self.fields["deadline"]
+            self.fields["assigned_at"].help_text = _(
+                "The deadline (%(date)s) is changed on the task's page, with “Set a new "
+                "deadline” and the reason, so that the history shows the change."
+            ) % {"date": format_date(task.deadline)}
         units = Unit.objects.filter(committee=committee, status=Unit.Status.ACTIVE).order_by(
             "sort_order", "id"
         )
@@ -107,9 +107,10 @@ class TaskFilterForm(forms.Form):
 
     def __init__(self, *args: Any, units: Any, departments: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # A withdrawn task is on no list, so it is no status to filter by.
         cast(forms.ChoiceField, self.fields["status"]).choices = [
             ("", _("All statuses")),
-            *Status.choices,
+            *((v, label) for v, label in Status.choices if v != Status.WITHDRAWN),
         ]
         unit_field = cast("forms.ModelChoiceField[Any]", self.fields["unit"])
         unit_field.queryset = units
@@ -135,17 +136,88 @@ class ReportForm(forms.Form):
     )
     file = forms.FileField(label=_("Attachment"), required=False)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_report_%s")
+        super().__init__(*args, **kwargs)
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
+
+# How the text of each step that takes one is labelled, and what its refusal says.
+REASON_LABELS: dict[Step, Any] = {
+    Step.REPORT_DONE: _("Completion summary"),
+    Step.RETURN: _("Reason for returning"),
+    Step.KEEP_FOLLOWING: _("Why it cannot be solved yet"),
+    Step.CLOSE: _("Closing comment (optional)"),
+    Step.WITHDRAW: _("Reason for withdrawing"),
+    Step.APPROVE_EXTENSION: _("Comment (optional)"),
+    Step.REFUSE_EXTENSION: _("Reason for refusing"),
+}
+CONFIRM_LABELS: dict[Step, Any] = {
+    Step.CLOSE: _("I have verified the work and close the task for good."),
+    Step.WITHDRAW: _("I withdraw this task for good: it was assigned by mistake."),
+}
+
+
+class StepForm(forms.Form):
+    """One step on a task's page: its reason (when it takes one) and, for a step that
+    cannot be undone, a box to tick. Each step's fields have ids of their own."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, step: Step, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_{step.value}_%s")
+        super().__init__(*args, **kwargs)
+        self.step = step
+        if step in REASON_LABELS:
+            required = step in NEEDS_REASON
+            self.fields["reason"] = forms.CharField(
+                label=REASON_LABELS[step],
+                required=required,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 3 if step is Step.REPORT_DONE else 2}),
+                error_messages={
+                    "required": reason_required(step),
+                    "max_length": _("Keep it to 2,000 characters at most."),
+                },
+            )
+        if step in NEEDS_CONFIRMATION:
+            self.fields["confirm"] = forms.BooleanField(
+                label=CONFIRM_LABELS[step],
+                error_messages={"required": _("Tick the box to confirm: this cannot be undone.")},
+            )
 
 
 class ExtensionForm(forms.Form):
-    requested_deadline = _date_field(_("New deadline"))
+    requested_deadline = DateField(label=_("New deadline"))
     reason = forms.CharField(
         label=_("Reason"),
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": _("Please give the reason for the extension.")},
+        error_messages={
+            "required": _("Please give the reason for the extension."),
+            "max_length": _("Keep it to 2,000 characters at most."),
+        },
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_extension_%s")
+        super().__init__(*args, **kwargs)
+
+
+class DeadlineForm(forms.Form):
+    """The supervising department sets a new deadline itself, saying why."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    deadline = DateField(label=_("New deadline"))
+    reason = forms.CharField(
+        label=_("Reason for the new deadline"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": _("Please give the reason for changing the deadline."),
+            "max_length": _("Keep it to 2,000 characters at most."),
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_deadline_%s")
+        super().__init__(*args, **kwargs)

@@ -45,8 +45,9 @@ def require_view(request: AuthedRequest) -> None:
 
 
 def visible_tasks(user: Any) -> TaskQuerySet[Task]:
-    """The tasks ``user`` may see (the one policy), with the task QuerySet's methods."""
-    return cast(TaskQuerySet[Task], visible(user, Task))
+    """The tasks ``user`` may see (the one policy) that count — withdrawn ones are on no
+    list (:meth:`TaskQuerySet.live`) — with the task QuerySet's methods."""
+    return cast(TaskQuerySet[Task], visible(user, Task)).live()
 
 
 def with_units(tasks: TaskQuerySet[Task]) -> TaskQuerySet[Task]:

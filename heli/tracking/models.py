@@ -112,12 +112,18 @@ class Task(TenantModel):
     )
     # Optimistic locking: a save names the version it started from (see actions).
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Its place in the committee's work year (2026-0123), given without gaps when it is
+    # assigned (heli.tracking.numbers); empty only until rows inserted in bulk are numbered.
+    number = models.PositiveIntegerField(_("task number"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
         ordering = ["deadline", "id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["committee", "year", "number"], name="tracking_task_unique_number"
+            ),
             models.CheckConstraint(
                 condition=Q(deadline__gte=F("assigned_at")), name="tracking_task_deadline_after"
             ),
@@ -168,6 +174,15 @@ class Task(TenantModel):
         return self.status == Status.CLOSED
 
     @property
+    def is_withdrawn(self) -> bool:
+        return self.status == Status.WITHDRAWN
+
+    @property
+    def is_final(self) -> bool:
+        """Closed or withdrawn: nothing can be done to the task any more."""
+        return self.status in (Status.CLOSED, Status.WITHDRAWN)
+
+    @property
     def source_kind_label(self) -> str:
         """How the task's source reads (the label of its registered source)."""
         return sources.label(self.source_kind)
@@ -205,6 +220,10 @@ class TaskTransition(AppendOnly, TenantModel):
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
     reason = models.TextField(_("reason"), blank=True)
+    # A step that moved the deadline (an approved extension, a new deadline set by the
+    # department) keeps both dates, so the history says what changed.
+    deadline_before = models.DateField(_("deadline before"), null=True, blank=True)
+    deadline_after = models.DateField(_("deadline after"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("task step")

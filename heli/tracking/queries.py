@@ -1,5 +1,11 @@
 """The tasks' QuerySet: the status sets and the colour rule of :mod:`heli.tracking.states`
-as query conditions, for the lists, the reminders, the wall chart and the dashboards."""
+as query conditions, for the lists, the reminders, the wall chart and the dashboards.
+
+:meth:`TaskQuerySet.live` is the one rule that takes withdrawn tasks (撤销) out: every
+list, count, chart, board, dashboard, export and reminder reads tasks through it
+(``heli.tracking.lists.visible_tasks`` for people, the reminders for the committee);
+only a task's own page reads a withdrawn task.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +36,9 @@ def state_q(state: str, today: datetime.date) -> Q:
     if state == "overdue":
         return dated & Q(deadline__lt=today)
     if state == "soon":
-        return Q(status=Status.LONG_RUNNING) | (dated & due_soon_q(today))
+        return dated & due_soon_q(today)
+    if state == "long_running":
+        return Q(status=Status.LONG_RUNNING)
     if state == "ok":
         return dated & Q(deadline__gt=states.soon_until(today))
     raise ValueError(f"unknown deadline state {state!r}")
@@ -39,9 +47,13 @@ def state_q(state: str, today: datetime.date) -> Q:
 class TaskQuerySet(models.QuerySet[_T]):
     """``Task.objects``: each status set and colour named once."""
 
+    def live(self) -> Self:
+        """Every task that counts: all but the withdrawn ones (撤销, created by mistake)."""
+        return self.exclude(status=Status.WITHDRAWN)
+
     def open_work(self) -> Self:
-        """Tasks still followed: everything not closed (销号)."""
-        return self.exclude(status=Status.CLOSED)
+        """Tasks still followed: everything not closed (销号) nor withdrawn."""
+        return self.live().exclude(status=Status.CLOSED)
 
     def unit_owes_work(self) -> Self:
         """Tasks the lead unit works on and reports progress about (持续跟踪 included)."""

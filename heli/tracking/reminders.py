@@ -4,21 +4,23 @@
   (:data:`heli.tracking.states.SOON_DAYS`) → the lead unit's
   secretary and party-affairs staff; once per task and deadline (an extension that moves
   the deadline reminds again).
-* ``tracking.overdue``: open tasks past their deadline → the lead unit's people and the
-  supervising department's staff; once a week per task while it stays overdue.
+* ``tracking.overdue``: open tasks past their deadline → the lead unit's people (report,
+  or ask for an extension) and the supervising department's staff (ask the unit, set a
+  new deadline, or keep it under follow-up), each told what is theirs to do; once a week
+  per task while it stays overdue.
 * ``tracking.no_report``: tasks the lead unit works on with no progress report for
   ``TRACKING_NO_REPORT_DAYS`` (14) days → the lead unit's people; once per task in each
   such period after its last report (or its assignment).
 
 Tasks reported done wait for the department, and long-running ones are kept under
 follow-up on purpose: neither is near its deadline or overdue for these reminders.
-Each kind reads its tasks and its people in a fixed number of queries.
+Withdrawn tasks are reminded of nothing (``TaskQuerySet.live``). Each kind reads its
+tasks and its people in a fixed number of queries.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -28,10 +30,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from heli.accounts.models import Role, RoleAssignment, User
+from heli.accounts.models import User
 from heli.lib.dates import format_date
 from heli.notifications.registry import Reminder, reminder
 from heli.org.models import Committee
+from heli.tracking import notices
 from heli.tracking.models import Task
 from heli.tracking.queries import TaskQuerySet
 
@@ -40,39 +43,20 @@ def no_report_days() -> int:
     return int(getattr(settings, "TRACKING_NO_REPORT_DAYS", 14))
 
 
-def _people(
-    committee: Committee, roles: list[Role], where: str, ids: set[int]
-) -> dict[int, list[User]]:
-    """The active holders of ``roles`` in each unit or department (``where``: its id
-    column on the role assignment), in one query."""
-    people: dict[int, list[User]] = defaultdict(list)
-    rows = (
-        RoleAssignment.objects.filter(
-            committee=committee, role__in=roles, user__is_active=True, **{f"{where}__in": ids}
-        )
-        .select_related("user")
-        .order_by("user_id")
-    )
-    for row in rows:
-        owner: int | None = getattr(row, where)
-        if owner is not None and row.user not in people[owner]:
-            people[owner].append(row.user)
-    return people
-
-
 def _unit_people(committee: Committee, unit_ids: set[int]) -> dict[int, list[User]]:
     """The active secretaries and party-affairs staff of each unit."""
-    return _people(committee, [Role.UNIT_SECRETARY, Role.UNIT_STAFF], "unit_id", unit_ids)
+    return notices.unit_people(committee.pk, unit_ids)
 
 
 def _department_staff(committee: Committee, department_ids: set[int]) -> dict[int, list[User]]:
     """The active staff of each department."""
-    return _people(committee, [Role.COMMITTEE_STAFF], "department_id", department_ids)
+    return notices.department_staff(committee.pk, department_ids)
 
 
 def _tasks(committee: Committee) -> TaskQuerySet[Task]:
     return (
         Task.objects.filter(committee=committee)
+        .live()
         .select_related("lead_unit", "department")
         .order_by("deadline", "id")
     )
@@ -111,24 +95,37 @@ def overdue(committee: Committee, today: datetime.date) -> Iterator[Reminder]:
     people = _unit_people(committee, {t.lead_unit_id for t in tasks})
     staff = _department_staff(committee, {t.department_id for t in tasks})
     for task in tasks:
+        values = {
+            "unit": task.lead_unit.name,
+            "date": format_date(task.deadline),
+            "department": task.department.name,
+        }
+        title = _("Task overdue: %(title)s") % {"title": task.title}
+        # The lead unit's reminder (and the group robots'): what the unit can do.
         yield Reminder(
             key=f"{task.pk}:{today:%G-W%V}",
-            title=_("Task overdue: %(title)s") % {"title": task.title},
+            title=title,
             body=_(
                 "%(unit)s was to finish this task by %(date)s. Report how it stands, or "
                 "ask the supervising department (%(department)s) for an extension."
             )
-            % {
-                "unit": task.lead_unit.name,
-                "date": format_date(task.deadline),
-                "department": task.department.name,
-            },
+            % values,
             url=_url(task),
-            recipients=[
-                *people.get(task.lead_unit_id, []),
-                *staff.get(task.department_id, []),
-            ],
+            recipients=people.get(task.lead_unit_id, []),
             to_robots=True,
+        )
+        # The department's: what the department can do.
+        yield Reminder(
+            key=f"{task.pk}:{today:%G-W%V}:department",
+            title=title,
+            body=_(
+                "%(unit)s was to finish this task by %(date)s and has not reported it done. "
+                "Ask the unit how it stands, set a new deadline with the reason, or keep "
+                "the task under follow-up."
+            )
+            % values,
+            url=_url(task),
+            recipients=staff.get(task.department_id, []),
         )
 
 

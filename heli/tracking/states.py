@@ -1,9 +1,9 @@
 """A task's deadline state — its colour — and the status sets every page shares.
 
 One rule, used by the task list, the wall chart, the board, the exports, the dashboards
-and the reminders: grey closed, red overdue, amber due within :data:`SOON_DAYS` days (or
-kept under follow-up), green on track. No database here: :mod:`heli.tracking.queries`
-turns the same rule into query conditions.
+and the reminders: grey closed, red overdue, amber due within :data:`SOON_DAYS` days,
+blue kept under follow-up on purpose (持续跟踪, whatever its deadline), green on track.
+No database here: :mod:`heli.tracking.queries` turns the same rule into query conditions.
 """
 
 from __future__ import annotations
@@ -16,9 +16,20 @@ from django.utils.translation import gettext as _
 from heli.tracking.workflow import OPEN_WORK, Status
 
 # Worst first: a wall-chart cell takes the colour of the worst task inside it.
-STATES = ("overdue", "soon", "ok", "closed")
+STATES = ("overdue", "soon", "long_running", "ok", "closed")
 # How many days ahead a deadline turns a task amber and reminds its lead unit.
 SOON_DAYS = 7
+# Each state's colour, as heli.css draws it (--heli-red, amber, blue, green, grey), for
+# what is not a web page: the Excel exports' fills.
+COLOURS = {
+    "overdue": "C0392B",
+    "soon": "D68910",
+    "long_running": "2E6DA4",
+    "ok": "1E8449",
+    "closed": "7F8C8D",
+}
+# A withdrawn task (撤销) has no colour on any chart: it is on none. Its own page reads it.
+WITHDRAWN_STATE = "withdrawn"
 
 # The lead unit owes work, and may report progress: signed for, not yet reported done.
 UNIT_OWES_WORK: frozenset[Status] = frozenset(OPEN_WORK)
@@ -28,7 +39,7 @@ DEADLINE_RUNNING: frozenset[Status] = frozenset(
     {Status.ASSIGNED, Status.RECEIVED, Status.IN_PROGRESS, Status.RETURNED}
 )
 # Coloured by their status whatever their deadline.
-UNDATED: frozenset[Status] = frozenset({Status.CLOSED, Status.LONG_RUNNING})
+UNDATED: frozenset[Status] = frozenset({Status.CLOSED, Status.LONG_RUNNING, Status.WITHDRAWN})
 
 
 def soon_until(today: datetime.date) -> datetime.date:
@@ -37,15 +48,18 @@ def soon_until(today: datetime.date) -> datetime.date:
 
 
 def state_of(status: str, deadline: datetime.date, today: datetime.date) -> str:
-    """A task's colour: grey closed, red overdue, amber due soon, green on track.
+    """A task's colour: grey closed, red overdue, amber due soon, blue long-running, green
+    on track.
 
-    Long-running tasks (持续跟踪) are amber whatever their deadline: the department keeps
-    them open on purpose without calling them late.
+    Long-running tasks (持续跟踪) have their own colour whatever their deadline: the
+    department keeps them open on purpose without calling them late or due soon.
     """
     if status == Status.CLOSED:
         return "closed"
     if status == Status.LONG_RUNNING:
-        return "soon"
+        return "long_running"
+    if status == Status.WITHDRAWN:
+        return WITHDRAWN_STATE
     if deadline < today:
         return "overdue"
     if deadline <= soon_until(today):
@@ -54,7 +68,7 @@ def state_of(status: str, deadline: datetime.date, today: datetime.date) -> str:
 
 
 def worst(states: Iterable[str]) -> str | None:
-    """The worst of some states (overdue > soon > ok > closed); None when there are none."""
+    """The worst of some states (in the order of :data:`STATES`); None when there are none."""
     found = set(states)
     return next((s for s in STATES if s in found), None)
 
@@ -64,6 +78,7 @@ def state_labels() -> dict[str, str]:
     return {
         "overdue": _("Overdue"),
         "soon": _("Due within %(days)s days") % {"days": SOON_DAYS},
+        "long_running": _("Long-running, kept under follow-up"),
         "ok": _("On track"),
         "closed": _("Closed"),
     }

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from heli.accounts.policy import Action, can
@@ -37,20 +38,38 @@ def _assign_to_unit(user: Any, unit: Any) -> str:
     return f"{reverse('tracking:task_create')}?lead_unit={unit.pk}"
 
 
+# How many waiting tasks the home page names, the most pressing first.
+FIRST_WAITING = 5
+
+
 def waiting_card(request: Any) -> dict[str, Any] | None:
-    """The home page's "waiting for me": one count per kind of work this person does."""
+    """The home page's "waiting for me": one count per kind of work this person does,
+    then the first tasks themselves (to sign for first: what has just been assigned)."""
     if not sees_tasks(request.user):
         return None
     url = reverse("tracking:waiting")
-    counts = [
-        {"label": WAITING_LABELS[key], "count": qs.count(), "url": f"{url}#waiting-{key}"}
-        for key, qs in waiting_tasks(request.user).items()
+    counts = []
+    first: list[dict[str, Any]] = []
+    for key, qs in waiting_tasks(request.user).items():
         # A kind that cannot concern this person (not their role) is not shown at all.
-        if not qs.query.is_empty()
-    ]
+        if qs.query.is_empty():
+            continue
+        count = qs.count()
+        counts.append({"label": WAITING_LABELS[key], "count": count, "url": f"{url}#waiting-{key}"})
+        if count and len(first) < FIRST_WAITING:
+            for task in qs.select_related("lead_unit").order_by("deadline", "id")[
+                : FIRST_WAITING - len(first)
+            ]:
+                first.append({"task": task, "label": WAITING_LABELS[key]})
     if not counts:
         return None
-    return {"counts": counts, "total": sum(c["count"] for c in counts), "url": url}
+    return {
+        "counts": counts,
+        "total": sum(c["count"] for c in counts),
+        "url": url,
+        "first": first,
+        "today": timezone.localdate(),
+    }
 
 
 def task_document(task: Task) -> SearchDocument:
@@ -66,7 +85,7 @@ def task_document(task: Task) -> SearchDocument:
 
 
 def task_documents(committee_id: int) -> Iterator[SearchDocument]:
-    tasks = Task.objects.filter(committee_id=committee_id).order_by("id")
+    tasks = Task.objects.filter(committee_id=committee_id).live().order_by("id")
     for task in tasks.iterator(chunk_size=500):
         yield task_document(task)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from heli.tracking import board, dashboards, exports, views
+from heli.tracking import board, dashboards, exports, task_page, views
 
 app_name = "tracking"
 
@@ -14,14 +14,15 @@ urlpatterns = [
     path("dashboard/", dashboards.dashboard, name="dashboard"),
     path("dashboard/data.json", dashboards.dashboard_json, name="dashboard_data"),
     path("tasks/waiting/", views.waiting, name="waiting"),
-    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/", task_page.task_detail, name="task_detail"),
     path("tasks/<int:pk>/edit/", views.task_edit, name="task_edit"),
-    path("tasks/<int:pk>/report/", views.task_report, name="task_report"),
-    path("tasks/<int:pk>/extension/", views.extension_request, name="extension_request"),
+    path("tasks/<int:pk>/report/", task_page.task_report, name="task_report"),
+    path("tasks/<int:pk>/deadline/", task_page.deadline_change, name="deadline_change"),
+    path("tasks/<int:pk>/extension/", task_page.extension_request, name="extension_request"),
     path(
         "tasks/<int:pk>/extension/<int:extension_pk>/",
-        views.extension_decide,
+        task_page.extension_decide,
         name="extension_decide",
     ),
-    path("tasks/<int:pk>/<slug:step>/", views.task_step, name="task_step"),
+    path("tasks/<int:pk>/<slug:step>/", task_page.task_step, name="task_step"),
 ]

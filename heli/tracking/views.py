@@ -1,7 +1,11 @@
-"""Task pages: the list, a task with its history, assigning, and what waits for me."""
+"""Task pages: the list, assigning and editing, and what waits for me.
+
+A task's own page and the steps taken on it are in :mod:`heli.tracking.task_page`.
+"""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -9,34 +13,33 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.forms import Form
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from heli.accounts.models import Role
 from heli.accounts.policy import Action, can, scope_of
 from heli.audit.actions import deny
-from heli.files.actions import store_upload
-from heli.lib.forms import Created, apply_errors, bootstrap, create_once
+from heli.lib.forms import SAME_CONTENT_MINUTES, Created, apply_errors, bootstrap, create_once
 from heli.lib.http import AuthedRequest
 from heli.lib.idempotency import new_token
 from heli.org.models import Department
 from heli.tracking import access, actions
-from heli.tracking.forms import ExtensionForm, ReasonForm, ReportForm, TaskForm
+from heli.tracking.board import status_badges
+from heli.tracking.forms import TaskForm
 from heli.tracking.lists import (
     WAITING_LABELS,
     chart_filters,
     filtered_tasks,
     require_view,
-    visible_tasks,
     waiting_tasks,
     with_units,
 )
-from heli.tracking.models import ExtensionRequest, Task
-from heli.tracking.workflow import Step
+from heli.tracking.models import Task
+from heli.tracking.states import state_labels
 
 TASKS_PER_PAGE = 30
 
@@ -56,31 +59,11 @@ def task_list(request: AuthedRequest) -> HttpResponse:
         "can_add": can(request.user, Action.CHANGE, Task),
         "today": timezone.localdate(),
         "chart_filters": chart_filters(request.GET),
+        "legend": list(state_labels().items()),
+        "badges": status_badges(),
     }
     template = "tracking/task_rows.html" if request.htmx else "tracking/task_list.html"
     return render(request, template, context)
-
-
-@require_GET
-def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    task_access = access.get_task_for_user(request.user, pk)
-    task = task_access.obj
-    context = {
-        "task": task,
-        "access": task_access,
-        "steps": task_access.steps,
-        "cooperating": [c.unit for c in task.cooperations.select_related("unit")],
-        "transitions": task.transitions.select_related("by"),
-        "reports": task.reports.select_related("by").prefetch_related("attachments"),
-        "extensions": task.extensions.select_related("requested_by", "decided_by"),
-        "children": with_units(visible_tasks(request.user).filter(parent=task)),
-        "report_form": bootstrap(ReportForm()),
-        "reason_form": bootstrap(ReasonForm()),
-        "extension_form": bootstrap(ExtensionForm()),
-        "today": timezone.localdate(),
-        "Step": {s.name: s.value for s in Step},
-    }
-    return render(request, "tracking/task_detail.html", context)
 
 
 def _departments_for(request: AuthedRequest) -> QuerySet[Department]:
@@ -133,7 +116,31 @@ def task_create(request: AuthedRequest) -> HttpResponse:
         create,
         render_form=render_form,
         fallback_url=reverse("tracking:task_list"),
+        same_as=lambda data: _same_task(request, data),
     )
+
+
+def _same_task(request: AuthedRequest, data: dict[str, Any]) -> str | None:
+    """The task this person assigned of the same content a moment ago (the form sent
+    again after the back button), if there is one."""
+    since = timezone.now() - datetime.timedelta(minutes=SAME_CONTENT_MINUTES)
+    task = (
+        Task.objects.filter(
+            committee=request.committee,
+            created_by=request.user,
+            created_at__gte=since,
+            title=data["title"],
+            lead_unit=data["lead_unit"],
+            department=data["department"],
+            assigned_at=data["assigned_at"],
+            deadline=data["deadline"],
+            parent=data.get("parent"),
+        )
+        .live()
+        .order_by("-pk")
+        .first()
+    )
+    return reverse("tracking:task_detail", args=[task.pk]) if task is not None else None
 
 
 @require_http_methods(["GET", "POST"])
@@ -141,8 +148,8 @@ def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     task_access = access.get_task_for_user(request.user, pk)
     task = task_access.obj
     if "change" not in task_access:
-        if task.is_closed:
-            messages.error(request, _("A closed task cannot be changed."))
+        if task.is_final:
+            messages.error(request, actions.closed_error(task).messages[0])
             return redirect("tracking:task_detail", pk=task.pk)
         deny(Action.CHANGE, request=request, obj=task)
     cancel_url = reverse("tracking:task_detail", args=[task.pk])
@@ -169,110 +176,6 @@ def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The changes to the task were saved."))
             return redirect(cancel_url)
     return _render_form(request, form, context)
-
-
-def _refused(request: AuthedRequest, task: Task, error: ValidationError) -> HttpResponse:
-    for message in error.messages:
-        messages.error(request, message)
-    return redirect("tracking:task_detail", pk=task.pk)
-
-
-@require_POST
-def task_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
-    task = access.get_task_for_user(request.user, pk).obj
-    if step not in Step.values or step in (Step.CREATE, *EXTENSION_STEPS):
-        raise Http404
-    version = request.POST.get("version", "")
-    try:
-        actions.take_step(
-            task,
-            Step(step),
-            request.user,
-            reason=request.POST.get("reason", ""),
-            version=int(version) if version.isdigit() else None,
-        )
-    except ValidationError as error:
-        return _refused(request, task, error)
-    messages.success(request, _("Done: %(step)s.") % {"step": Step(step).label})
-    return redirect("tracking:task_detail", pk=task.pk)
-
-
-EXTENSION_STEPS = (Step.REQUEST_EXTENSION, Step.APPROVE_EXTENSION, Step.REFUSE_EXTENSION)
-
-
-@require_POST
-def task_report(request: AuthedRequest, pk: int) -> HttpResponse:
-    task = access.get_task_for_user(request.user, pk).obj
-    form = ReportForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _refused(request, task, ValidationError(_form_messages(form)))
-    data = form.cleaned_data
-    try:
-        actions.check_reporter(task, request.user)
-        actions.check_percent(data["percent"])
-        attachments = []
-        if data["file"]:
-            attachments.append(
-                store_upload(
-                    data["file"],
-                    committee=request.committee,
-                    unit=task.lead_unit,
-                    by=request.user,
-                    request=request,
-                    belongs_to=task,
-                )
-            )
-        actions.report_progress(
-            task,
-            text=data["text"],
-            percent=data["percent"],
-            by=request.user,
-            attachments=attachments,
-        )
-    except ValidationError as error:
-        return _refused(request, task, error)
-    messages.success(request, _("The progress report was added."))
-    return redirect("tracking:task_detail", pk=task.pk)
-
-
-def _form_messages(form: Form) -> list[str]:
-    return [str(e) for errors in form.errors.values() for e in errors]
-
-
-@require_POST
-def extension_request(request: AuthedRequest, pk: int) -> HttpResponse:
-    task = access.get_task_for_user(request.user, pk).obj
-    form = ExtensionForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, task, ValidationError(_form_messages(form)))
-    try:
-        actions.request_extension(
-            task,
-            requested_deadline=form.cleaned_data["requested_deadline"],
-            reason=form.cleaned_data["reason"],
-            by=request.user,
-        )
-    except ValidationError as error:
-        return _refused(request, task, error)
-    messages.success(request, _("The extension request was sent to the supervising department."))
-    return redirect("tracking:task_detail", pk=task.pk)
-
-
-@require_POST
-def extension_decide(request: AuthedRequest, pk: int, extension_pk: int) -> HttpResponse:
-    task = access.get_task_for_user(request.user, pk).obj
-    extension = ExtensionRequest.objects.filter(task=task, pk=extension_pk).first()
-    if extension is None:
-        raise Http404
-    approve = request.POST.get("decision") == "approve"
-    try:
-        actions.decide_extension(
-            extension, approve=approve, by=request.user, reason=request.POST.get("reason", "")
-        )
-    except ValidationError as error:
-        return _refused(request, task, error)
-    messages.success(request, _("The extension request was decided."))
-    return redirect("tracking:task_detail", pk=task.pk)
 
 
 @require_GET

@@ -2,7 +2,7 @@
 
 No database here: the actions consult it, the pages ask it which buttons to show, and a
 property-based test proves it has no dead ends (every open state can reach 销号; a
-closed task has no way out).
+closed or withdrawn task has no way out).
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ class Status(models.TextChoices):
     RETURNED = "returned", _("Returned for redo")
     LONG_RUNNING = "long_running", _("Long-running, kept under follow-up")
     CLOSED = "closed", _("Closed")
+    # Taken back by whoever assigned it (撤销): created by mistake. It leaves every list,
+    # chart and count (``TaskQuerySet.live``); its page and history stay readable.
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Step(models.TextChoices):
@@ -38,17 +41,25 @@ class Step(models.TextChoices):
     REQUEST_EXTENSION = "request_extension", _("request an extension")
     APPROVE_EXTENSION = "approve_extension", _("approve the extension")
     REFUSE_EXTENSION = "refuse_extension", _("refuse the extension")
+    CHANGE_DEADLINE = "change_deadline", _("set a new deadline")
+    WITHDRAW = "withdraw", _("withdraw")
 
 
 class Actor(enum.StrEnum):
-    """Who takes a step: the lead unit, or staff of the department that supervises the task."""
+    """Who takes a step: the lead unit, staff of the department that supervises the task,
+    or whoever may assign the department's tasks (its staff, a committee leader)."""
 
     LEAD_UNIT = "lead_unit"
     SUPERVISOR = "supervisor"
+    ASSIGNER = "assigner"
 
 
 S = Status
 OPEN_WORK = (S.RECEIVED, S.IN_PROGRESS, S.RETURNED, S.LONG_RUNNING)
+# Where a task's life ends: nothing can be done to it any more.
+FINAL = frozenset({S.CLOSED, S.WITHDRAWN})
+# Every state a task can be withdrawn from: any until it is closed.
+WITHDRAWABLE = (S.ASSIGNED, S.RECEIVED, S.IN_PROGRESS, S.REPORTED_DONE, S.RETURNED, S.LONG_RUNNING)
 
 TRANSITIONS: dict[tuple[Status, Step], Status] = {
     (S.ASSIGNED, Step.RECEIVE): S.RECEIVED,
@@ -63,10 +74,13 @@ TRANSITIONS: dict[tuple[Status, Step], Status] = {
         for s in (S.RECEIVED, S.IN_PROGRESS, S.RETURNED, S.REPORTED_DONE)
     },
     (S.LONG_RUNNING, Step.RESUME): S.IN_PROGRESS,
+    **{(s, Step.WITHDRAW): S.WITHDRAWN for s in WITHDRAWABLE},
 }
 
 # Extension requests run beside the main line: asked while work is open, decided later.
 EXTENSION_STATES = frozenset({S.RECEIVED, S.IN_PROGRESS, S.RETURNED, S.LONG_RUNNING})
+# The department may set a new deadline itself (with a reason) until the task ends.
+DEADLINE_STATES = frozenset(s for s in S if s not in FINAL)
 
 ACTORS: dict[Step, Actor] = {
     Step.RECEIVE: Actor.LEAD_UNIT,
@@ -79,10 +93,23 @@ ACTORS: dict[Step, Actor] = {
     Step.KEEP_FOLLOWING: Actor.SUPERVISOR,
     Step.APPROVE_EXTENSION: Actor.SUPERVISOR,
     Step.REFUSE_EXTENSION: Actor.SUPERVISOR,
+    Step.CHANGE_DEADLINE: Actor.SUPERVISOR,
+    Step.WITHDRAW: Actor.ASSIGNER,
 }
 
-# Steps that need a reason in the history.
-NEEDS_REASON = frozenset({Step.RETURN, Step.KEEP_FOLLOWING, Step.REFUSE_EXTENSION})
+# Steps that need a reason in the history (for 上报办结, the summary of what was done).
+NEEDS_REASON = frozenset(
+    {
+        Step.REPORT_DONE,
+        Step.RETURN,
+        Step.KEEP_FOLLOWING,
+        Step.REFUSE_EXTENSION,
+        Step.CHANGE_DEADLINE,
+        Step.WITHDRAW,
+    }
+)
+# Steps that cannot be undone: the page asks for a confirmation first.
+NEEDS_CONFIRMATION = frozenset({Step.CLOSE, Step.WITHDRAW})
 
 
 def next_status(status: str, step: str) -> Status | None:

@@ -21,7 +21,7 @@ def test_wrong_password_says_so_in_chinese_and_keeps_the_username(client, world:
     response = client.post(reverse("accounts:login"), {"username": "leader", "password": "wrong"})
     body = response.content.decode()
     assert response.status_code == 200
-    assert "请输入一个正确的" in body
+    assert "或密码不正确，请重新输入" in body
     assert 'value="leader"' in body
     assert "_auth_user_id" not in client.session
 

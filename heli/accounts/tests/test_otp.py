@@ -9,8 +9,10 @@ import datetime
 
 import pytest
 from axes.models import AccessAttempt
+from django.contrib.messages import get_messages
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -220,10 +222,65 @@ def test_a_new_administrator_must_enrol_at_the_next_request(client: Client, worl
     assert client.get(HOME)["Location"].startswith(ENROL)
 
 
-def test_committee_may_waive_the_requirement_for_admins(client: Client, world: World) -> None:
-    SecurityPolicy.objects.create(committee=world.committee, otp_required_for_admins=False)
+def test_no_committee_can_waive_the_requirement_for_admins(client: Client, world: World) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SecurityPolicy.objects.create(committee=world.committee, otp_required_for_admins=False)
+    SecurityPolicy.objects.create(committee=world.committee)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SecurityPolicy.objects.update(otp_required_for_admins=False)
     sign_in(client, "auditor", PASSWORD)
-    assert client.get(HOME).status_code == 200
+    assert client.get(HOME)["Location"].startswith(ENROL)
+
+
+REPLACE = reverse("accounts:otp_replace")
+
+
+def test_an_administrator_replaces_the_device_only_by_enrolling_a_new_one(
+    client: Client, world: World
+) -> None:
+    user = world.user("secadmin")
+    old = enrolled(user)
+    sign_in(client, "secadmin", PASSWORD)
+    client.post(VERIFY, {"code": code_for(old)})
+    # Removing it alone is refused, by the page and by the action.
+    page = client.get(ENROL).content.decode()
+    assert REMOVE not in page and 'id="otp-replace"' in page
+    response = client.post(REMOVE, {"password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == ENROL
+    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["error"]
+    assert TOTPDevice.objects.get(user=user, confirmed=True) == old
+    new = TOTPDevice.objects.get(user=user, confirmed=False)
+    # A wrong password or a wrong code from the new device changes nothing.
+    response = client.post(REPLACE, {"password": "Wrong-pass-1x", "code": code_for(new)})
+    assert "password" in response.context["replace_form"].errors
+    response = client.post(REPLACE, {"password": PASSWORD, "code": wrong_code(new)})
+    assert "code" in response.context["replace_form"].errors
+    assert set(TOTPDevice.objects.filter(user=user, confirmed=True)) == {old}
+    unthrottle(new)
+    # Password and the new device's code: the new one in, the old one out, in one step.
+    response = client.post(REPLACE, {"password": PASSWORD, "code": code_for(new)})
+    assert response.status_code == 302
+    assert list(TOTPDevice.objects.filter(user=user)) == [TOTPDevice.objects.get(pk=new.pk)]
+    assert TOTPDevice.objects.get(pk=new.pk).confirmed
+    rows = audited(events.OTP_ENROLLED, user=user, result="success")
+    assert rows[-1].detail["replaced"] == [old.persistent_id]
+    assert not audited(events.OTP_REMOVED, user=user, result="success")
+    client.post(reverse("accounts:logout"))
+    sign_in(client, "secadmin", PASSWORD)
+    assert client.post(VERIFY, {"code": code_for(old, 1)}).status_code == 200  # old: refused
+    unthrottle(TOTPDevice.objects.get(pk=new.pk))
+    assert client.post(VERIFY, {"code": code_for(new, 1)}).status_code == 302
+
+
+def test_a_person_may_replace_the_device_too(client: Client, world: World) -> None:
+    user = world.user("leader")
+    old = enrolled(user)
+    sign_in(client, "leader", PASSWORD)
+    client.post(VERIFY, {"code": code_for(old)})
+    client.get(ENROL)
+    new = TOTPDevice.objects.get(user=user, confirmed=False)
+    assert client.post(REPLACE, {"password": PASSWORD, "code": code_for(new)}).status_code == 302
+    assert list(TOTPDevice.objects.filter(user=user).values_list("pk", flat=True)) == [new.pk]
 
 
 def test_verify_page_does_not_send_people_elsewhere(client: Client, world: World) -> None:

@@ -11,10 +11,14 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from heli.accounts import actions
-from heli.accounts.models import PasswordHistory, SecurityPolicy, User
+from heli.accounts import actions, issued
+from heli.accounts.models import PasswordHistory, SecurityPolicy, SignInCheck, User
 from heli.accounts.tests.conftest import audited, sign_in
-from heli.accounts.validators import character_classes, generate_password
+from heli.accounts.validators import (
+    character_classes,
+    common_password_candidates,
+    generate_password,
+)
 from heli.audit import events
 from heli.testing import PASSWORD, World
 
@@ -43,7 +47,7 @@ def test_password_needs_three_character_classes(world: World) -> None:
     user = world.user("leader")
     for two_classes in ("abcdefgh12", "ABCDEFGH12", "abcdEFGHij", "abcd-efgh", "1234-5678#"):
         assert "password_too_few_classes" in refusal_codes(two_classes, user), two_classes
-    for three_classes in ("abcdEFGH12", "abcd-efg12", "ABCD-EFG12", "abcd-EFGHi"):
+    for three_classes in ("wxyzEFGH12", "abcd-efg12", "ABCD-EFG12", "abcd-EFGHi"):
         assert refusal_codes(three_classes, user) == set(), three_classes
     assert character_classes("aA1-") == 4
     assert character_classes("汉字abc") == 2  # characters outside ASCII count as "other"
@@ -69,7 +73,7 @@ def test_committee_policy_makes_the_rules_stricter(world: World) -> None:
     assert "password_too_few_classes" in refusal_codes("abcdEFGH1234", user)
     assert refusal_codes("abcd-EFGH1234", user) == set()
     # The other committee keeps the defaults.
-    assert refusal_codes("abcdEFGH12", world.user("outsider")) == set()
+    assert refusal_codes("wxyzEFGH12", world.user("outsider")) == set()
 
 
 def test_policy_can_never_be_weaker_than_the_baseline(world: World) -> None:
@@ -82,6 +86,7 @@ def test_policy_can_never_be_weaker_than_the_baseline(world: World) -> None:
         ("max_age_days", 91),
         ("idle_minutes", 31),
         ("absolute_hours", 13),
+        ("otp_required_for_admins", False),
     ):
         with pytest.raises(IntegrityError), transaction.atomic():
             SecurityPolicy.objects.create(committee=world.committee, **{field: value})
@@ -142,12 +147,24 @@ def test_generated_passwords_meet_the_policy(world: World) -> None:
 # --- Forced changes ------------------------------------------------------------------
 
 
+def confirmed_by_secadmin(client, world: World) -> None:
+    """The security administrator confirms the sign-in with the code the page shows."""
+    page = client.get(reverse("accounts:sign_in_wait"))
+    assert page.status_code == 200
+    mark = client.session[issued.SESSION_KEY]
+    check = SignInCheck.objects.get(pk=mark["id"])
+    actions.confirm_sign_in(world.user("secadmin"), check, mark["code"])
+
+
 def test_first_login_forces_change(client, world: World) -> None:
     person, initial = actions.create_account(
         world.user("sysadmin"), username="newcomer", full_name="新同志"
     )
     assert person.must_change_password
     assert sign_in(client, "newcomer", initial).status_code == 302
+    # First a security administrator confirms it is the owner (test_issued_passwords).
+    assert client.get(reverse("home"))["Location"].startswith(reverse("accounts:sign_in_wait"))
+    confirmed_by_secadmin(client, world)
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response["Location"] == f"{CHANGE}?next=%2F"
@@ -178,13 +195,50 @@ def test_admin_reset_forces_change(client, world: World) -> None:
     assert user.must_change_password
     assert sign_in(client, "leader", PASSWORD).status_code == 200  # the old one is gone
     assert sign_in(client, "leader", one_time).status_code == 302
+    confirmed_by_secadmin(client, world)
     assert client.get(reverse("home"))["Location"].startswith(CHANGE)
-    # The reset password is in the history: it cannot be kept as the new one.
+    # The reset password is the current one: it cannot be kept as the new one.
     response = client.post(
         CHANGE, {"old_password": one_time, "new_password1": one_time, "new_password2": one_time}
     )
     assert response.status_code == 200
     assert "new_password2" in response.context["form"].errors
+
+
+def test_password_cannot_be_changed_to_itself(client, world: World) -> None:
+    # Accounts made in bulk, as the demonstration data makes them, have no history yet.
+    User.objects.filter(pk=world.user("leader").pk).update(must_change_password=True)
+    PasswordHistory.objects.filter(user=world.user("leader")).delete()
+    user = User.objects.get(username="leader")
+    assert refusal_codes(PASSWORD, user) == {"password_unchanged"}
+    client.force_login(user)
+    assert client.get(reverse("home"))["Location"].startswith(CHANGE)
+    response = client.post(
+        CHANGE, {"old_password": PASSWORD, "new_password1": PASSWORD, "new_password2": PASSWORD}
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors.as_data()["new_password2"]
+    assert {e.code for e in errors} == {"password_unchanged"}, errors
+    user.refresh_from_db()
+    assert user.must_change_password
+    assert not audited(events.PASSWORD_CHANGED, user=user, result="success")
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["Passw0rd!", "Qwerty123!", "P@ssw0rd", "Password2024!", "!Qwerty123", "Iloveyou#1"],
+)
+def test_common_passwords_are_refused_with_capitals_digits_or_symbols_added(
+    world: World, password: str
+) -> None:
+    assert "password_too_common" in refusal_codes(password, world.user("leader"))
+    assert "password_too_common" in refusal_codes(password, None)
+
+
+def test_common_password_check_refuses_decorated_words_not_good_passwords(world: World) -> None:
+    assert common_password_candidates("Qwerty123!") >= {"qwerty123", "qwerty"}
+    for password in ("Lantern-river-58", "Heli-demo-2031!", "wxyz-EFGH-1234", "Own-secret-1a"):
+        assert refusal_codes(password, world.user("leader")) == set(), password
 
 
 def test_expired_password_forces_change(client, world: World) -> None:

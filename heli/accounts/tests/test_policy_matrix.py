@@ -208,9 +208,14 @@ ALLOWED_ON_KINDS: dict[Action, dict[str, frozenset[type[Model]]]] = {
         "unit2_secretary": frozenset({OrganPartyOrg}),
         "unit2_staff": frozenset({OrganPartyOrg}),
     },
-    # The registry import, and for the sysadmin the accounts it keeps; role grants are the
-    # secadmin's alone and lead units the meeting office's (三员分立).
-    Action.IMPORT: {"sysadmin": IMPORTABLE_KINDS | {User}, "office": IMPORTABLE_KINDS},
+    # The registry import, and for the sysadmin the accounts it keeps (without roles); role
+    # grants are the secadmin's alone, imported too but previewed and confirmed, and lead
+    # units the meeting office's (三员分立).
+    Action.IMPORT: {
+        "sysadmin": IMPORTABLE_KINDS | {User},
+        "office": IMPORTABLE_KINDS,
+        "secadmin": frozenset({RoleAssignment}),
+    },
     # The three functions below are asked as "does this person hold the function at all"
     # (views ask ``can(user, MANAGE_LEADS, GroupYear)``): the kind does not narrow them.
     Action.MANAGE_LEADS: {"office": ALL_KINDS},
@@ -661,6 +666,10 @@ def test_import_covers_only_the_registry_and_the_importers_own_function(cast: Ca
     assert not can(cast.user("office"), Action.IMPORT, User)
     assert can(cast.user("sysadmin"), Action.IMPORT, User)
     assert can(cast.user("office"), Action.IMPORT, Unit)
+    # The account keeper grants no role; the role keeper imports nothing else.
+    assert can(cast.user("secadmin"), Action.IMPORT, RoleAssignment)
+    for kind in (User, Unit, Group, OrganPartyOrg, LeadOverride):
+        assert not can(cast.user("secadmin"), Action.IMPORT, kind), kind
 
 
 def test_sysadmin_cannot_manage_the_other_administrators(cast: Cast) -> None:

@@ -15,6 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client, TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from heli.accounts.models import Role
 from heli.accounts.policy import Action, can, registered, visible
@@ -63,7 +64,7 @@ def test_a_task_from_the_areas_record_links_back_and_tells_it_when_closed(world:
         title="整改调研中发现的问题",
         lead_unit=world.units[0],
         department=world.department,
-        deadline=datetime.date(2030, 6, 30),
+        deadline=timezone.localdate() + datetime.timedelta(days=60),
         by=world.users["staff"],
     )
     assert task.source_kind == "sample_thing"
@@ -79,7 +80,7 @@ def test_a_task_from_the_areas_record_links_back_and_tells_it_when_closed(world:
             title="x",
             lead_unit=world.units[0],
             department=world.department,
-            deadline=datetime.date(2030, 6, 30),
+            deadline=timezone.localdate() + datetime.timedelta(days=60),
             by=staff,
         )
     with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:

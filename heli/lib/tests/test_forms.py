@@ -123,3 +123,29 @@ def test_the_first_page_of_a_create_can_be_its_own_answer() -> None:
         fallback_url="/things/",
     )
     assert (response.status_code, response.content.decode()) == (200, "一次性密码")
+
+
+def test_the_same_content_under_a_new_token_goes_to_what_it_made() -> None:
+    """The back button loads the form again (a new token) with what was typed in it."""
+    maker = Maker()
+
+    def send(token: str, name: str) -> HttpResponse:
+        request = _post({"submission": token, "name": name, "kind": "a"})
+        return create_once(
+            request,
+            NameForm(request.POST),
+            maker,
+            render_form=lambda form, token: HttpResponse(status=400),
+            fallback_url="/things/",
+            same_as=lambda data: (
+                f"/things/{maker.made.index(data['name']) + 1}/"
+                if data["name"] in maker.made
+                else None
+            ),
+        )
+
+    assert send(new_token(), "甲")["Location"] == "/things/1/"
+    again = send(new_token(), "甲")
+    assert (again.status_code, again["Location"]) == (302, "/things/1/")
+    assert send(new_token(), "乙")["Location"] == "/things/2/"
+    assert maker.made == ["甲", "乙"]

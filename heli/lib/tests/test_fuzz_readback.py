@@ -132,14 +132,19 @@ def sheet_rows(client: Client, url: str) -> list[tuple[Any, ...]]:
 
 
 def task_export(client: Client) -> dict[int, dict[str, Any]]:
-    """The task list export, a row per task id, each cell under its header's name."""
+    """The task list export, a row per task id (found by its task number, 2026-0123),
+    each cell under its header's name."""
+    from heli.tracking.models import Task
+    from heli.tracking.numbers import task_label
+
+    ids = {task_label(t): t.pk for t in Task.objects.all()}
     rows = sheet_rows(client, reverse("tracking:task_export"))
     header = next(list(r) for r in rows if _("No.") in r and _("Title") in r)
     number = header.index(_("No."))
     return {
-        int(r[number]): dict(zip(header, r, strict=True))
+        ids[r[number]]: dict(zip(header, r, strict=True))
         for r in rows[rows.index(tuple(header)) + 1 :]
-        if isinstance(r[number], int)
+        if r[number] in ids
     }
 
 

@@ -104,6 +104,7 @@ def test_deploy_check_passes_with_the_production_settings(tmp_path) -> None:
         "FIELD_ENCRYPTION_KEY": secrets.token_hex(16),
         "ALLOWED_HOSTS": "heli.example.gov.cn",
         "SQLITE_PATH": str(tmp_path / "deploy.sqlite3"),
+        "CLAMAV_SOCKET": "/run/clamav/clamd.ctl",  # as deploy/heli.env.example
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -1,18 +1,36 @@
-"""Reading an uploaded registry workbook into a checked ``ImportPlan``."""
+"""Reading an uploaded registry workbook into a checked ``ImportPlan``.
+
+Each sheet is read only if the uploader may import it; the rows of a sheet they may not
+import are refused row by row, so the file changes nothing and says why (三员分立: whoever
+keeps the accounts grants no role, and role grants are the security administrator's).
+"""
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Iterable
 from typing import IO
 
 from django.conf import settings
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 
-from heli.lib.sheets import Sheet, read_workbook
+from heli.accounts.models import User
+from heli.lib.sheets import Sheet, cell_text, is_blank, read_workbook
 from heli.org.importer.check import check_plan
-from heli.org.importer.plan import GroupRow, ImportPlan, PersonRow, UnitRow
+from heli.org.importer.plan import (
+    GroupRow,
+    ImportPlan,
+    PersonRow,
+    Rights,
+    RoleRow,
+    Source,
+    UnitRow,
+    rights_of,
+)
 from heli.org.importer.specs import (
+    ADMIN_ROLE_WORDS,
     G_DESCRIPTION,
     G_NAME,
     G_NUMBER,
@@ -26,12 +44,18 @@ from heli.org.importer.specs import (
     P_TITLE,
     P_UNIT,
     P_USERNAME,
+    R_DEPARTMENT,
+    R_NAME,
+    R_ROLE,
+    R_UNIT,
+    R_USERNAME,
+    READ_SPECS,
     REASONS,
     ROLES,
     SHEET_GROUPS,
     SHEET_PEOPLE,
+    SHEET_ROLES,
     SHEET_UNITS,
-    SPECS,
     U_CODE,
     U_GROUP,
     U_LEADING_BODY,
@@ -43,39 +67,89 @@ from heli.org.importer.specs import (
     U_SORT,
     problem,
 )
-from heli.org.models import Committee
 
 
 def parse_workbook(
     file: IO[bytes],
-    committee: Committee,
+    by: User,
     *,
-    may_import_people: bool,
+    file_name: str = "",
+    rights: Rights | None = None,
     max_bytes: int | None = None,
 ) -> ImportPlan:
-    """Read and check an uploaded workbook; every problem found goes into the plan.
+    """Read and check an upload by ``by``; every problem found goes into the plan.
 
-    ``may_import_people`` says whether the uploader may create and update accounts
-    (the 人员 sheet); the caller asks the access policy.
+    What ``by`` may import is asked of the access policy unless ``rights`` is given.
     """
-    plan = ImportPlan(committee)
+    if by.committee is None:
+        raise ValueError("Only a member of a committee imports into its registry.")
     limit = settings.IMPORT_MAX_BYTES if max_bytes is None else max_bytes
-    sheets = read_workbook(file, SPECS, plan.problems, max_bytes=limit, reasons=REASONS)
+    data = file.read(limit + 1)
+    plan = ImportPlan(
+        committee=by.committee,
+        by=by,
+        rights=rights_of(by) if rights is None else rights,
+        source=Source.of(file_name or getattr(file, "name", "") or "", data),
+    )
+    sheets = read_workbook(
+        io.BytesIO(data), READ_SPECS, plan.problems, max_bytes=limit, reasons=REASONS
+    )
     if sheets is None:
         return plan
-    _parse_groups(sheets.get(SHEET_GROUPS), plan)
-    _parse_units(sheets.get(SHEET_UNITS), plan)
-    people = sheets.get(SHEET_PEOPLE)
-    if people is not None and people.rows and not may_import_people:
+    rights = plan.rights
+    groups, units = sheets.get(SHEET_GROUPS), sheets.get(SHEET_UNITS)
+    people, roles = sheets.get(SHEET_PEOPLE), sheets.get(SHEET_ROLES)
+    registry = [sheet for sheet in (groups, units) if sheet is not None and sheet.rows]
+    if registry and not rights.registry:
+        for sheet in registry:
+            _refuse_rows(plan, sheet, "registry_not_allowed", "", sheet=sheet.spec.name)
+    else:
+        _parse_groups(groups, plan)
+        _parse_units(units, plan)
+    if people is not None and people.rows and not rights.people:
         plan.problems.append(problem("people_not_allowed", SHEET_PEOPLE, people.rows[0][0]))
     else:
         _parse_people(people, plan)
-    if not (plan.groups or plan.units or plan.people):
+    if roles is not None and roles.rows and not rights.roles:
+        _refuse_rows(plan, roles, "role_sheet_refused", R_ROLE, who=rights.who)
+    else:
+        _parse_roles(roles, plan)
+    if not (plan.groups or plan.units or plan.people or plan.roles):
         if not plan.problems:
             plan.problems.append(problem("no_data"))
         return plan
     check_plan(plan)
     return plan
+
+
+def check_again(plan: ImportPlan) -> ImportPlan:
+    """The same rows checked against the registry as it is now (before a confirmation)."""
+    fresh = ImportPlan(
+        committee=plan.committee,
+        by=plan.by,
+        rights=rights_of(plan.by),
+        source=plan.source,
+        groups=list(plan.groups),
+        units=list(plan.units),
+        people=list(plan.people),
+        roles=list(plan.roles),
+    )
+    if plan.roles and not fresh.rights.roles:
+        fresh.problems.extend(
+            problem("role_sheet_refused", SHEET_ROLES, row.row, R_ROLE, who=fresh.rights.who)
+            for row in plan.roles
+        )
+        return fresh
+    check_plan(fresh)
+    return fresh
+
+
+def _refuse_rows(plan: ImportPlan, data: Sheet, code: str, column: str, **params: str) -> None:
+    """Name every data row of a sheet the uploader may not import (the first, for a whole
+    sheet of registry rows: one line is enough to say the sheet is not theirs)."""
+    rows: Iterable[tuple[int, object]] = data.rows if column else data.rows[:1]
+    for row, _values in rows:
+        plan.problems.append(problem(code, data.spec.name, row, column, **params))
 
 
 def _parse_groups(sheet: Sheet | None, plan: ImportPlan) -> None:
@@ -123,8 +197,12 @@ def _parse_people(sheet: Sheet | None, plan: ImportPlan) -> None:
             except ValidationError:
                 row.problem("invalid_username", P_USERNAME, value=username)
                 username = None
-        unit_name = row.text(P_UNIT)
-        role = row.choice(P_ROLE, ROLES, code="invalid_role")
+        # An account is made without rights: a role, or the unit that comes with one, is
+        # not the account keeper's to give.
+        if not is_blank(row.values.get(P_UNIT)):
+            row.problem("unit_column_refused", P_UNIT)
+        if not is_blank(row.values.get(P_ROLE)):
+            row.problem("role_column_refused", P_ROLE, who=plan.rights.who)
         title = row.text(P_TITLE)
         phone = row.text(P_PHONE)
         if phone is not None:
@@ -139,9 +217,29 @@ def _parse_people(sheet: Sheet | None, plan: ImportPlan) -> None:
                 row=row.row,
                 full_name=full_name or "",
                 username=username or "",
-                unit_name=unit_name or "",
-                role=role or "",
                 title=title,
                 phone=phone,
+            )
+        )
+
+
+def _parse_roles(sheet: Sheet | None, plan: ImportPlan) -> None:
+    if sheet is None:
+        return
+    for row in sheet.readers(plan.problems, REASONS):
+        written = cell_text(row.values.get(R_ROLE))
+        if written in ADMIN_ROLE_WORDS:
+            row.problem("admin_role_not_importable", R_ROLE, value=written)
+            role = None
+        else:
+            role = row.choice(R_ROLE, ROLES, code="invalid_role")
+        plan.roles.append(
+            RoleRow(
+                row=row.row,
+                username=row.text(R_USERNAME) or "",
+                full_name=row.text(R_NAME),
+                role=role or "",
+                unit_name=row.text(R_UNIT),
+                department_name=row.text(R_DEPARTMENT),
             )
         )

@@ -165,10 +165,20 @@ PAGES = (
         data=lambda site: {"year": site.year},
         ok="302",
     ),
-    Page("import", lambda site: reverse("org:import"), ("sysadmin", "office")),
+    # The registry's maintainers import groups, units (and accounts); the secadmin, role grants.
+    Page("import", lambda site: reverse("org:import"), ("sysadmin", "office", "secadmin")),
     # A POST without a file: the allowed get the form back with its error, the rest 404.
-    Page("import_post", lambda site: reverse("org:import"), ("sysadmin", "office"), "post"),
-    Page("import_template", lambda site: reverse("org:import_template"), ("sysadmin", "office")),
+    Page(
+        "import_post",
+        lambda site: reverse("org:import"),
+        ("sysadmin", "office", "secadmin"),
+        "post",
+    ),
+    Page(
+        "import_template",
+        lambda site: reverse("org:import_template"),
+        ("sysadmin", "office", "secadmin"),
+    ),
 )
 
 # Pages an anonymous visitor may open; static files are served outside the URLconf.

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from heli.accounts.models import Role
 from heli.audit.models import AuditEvent
 from heli.org import actions
 from heli.org.models import OrganPartyOrg, Unit
-from heli.testing import World
+from heli.testing import World, grant, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +195,27 @@ def test_refused_edit_is_audited(client, world: World) -> None:
     assert client.get(reverse("org:unit_edit", args=[world.units[0].pk])).status_code == 404
     row = AuditEvent.objects.get(event="permission.denied")
     assert (row.username, row.result, row.object_id) == ("leader", "denied", str(world.units[0].pk))
+
+
+def test_sysadmin_cannot_change_a_units_secretary(client: Client, world: World) -> None:
+    """三员分立: the system administrator keeps the registry, not who a unit's secretary is."""
+    unit = world.units[0]
+    org = unit.organ_party_org
+    before = org.secretary_id
+    other = make_user(world.committee, "second_secretary", "另一书记")
+    grant(other, Role.UNIT_SECRETARY, unit=unit)
+    client.force_login(world.user("sysadmin"))
+    url = reverse("org:party_org_edit", args=[unit.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["form"].fields["secretary"].disabled
+    posted = {"kind": org.kind, "name": org.name, "secretary": other.pk, "version": org.version}
+    client.post(url, posted)
+    org.refresh_from_db()
+    assert org.secretary_id == before
+    with pytest.raises(ValidationError) as refused:
+        actions.update_party_org(org, org.version, {"secretary": other}, world.user("sysadmin"))
+    assert "系统管理员" in str(refused.value)
+    # The meeting office may.
+    actions.update_party_org(org, org.version, {"secretary": other}, world.user("office"))
+    org.refresh_from_db()
+    assert org.secretary_id == other.pk

@@ -1,4 +1,8 @@
-"""Excel import of units, groups and people: all or nothing, every problem listed."""
+"""Excel import of units, groups and accounts: all or nothing, every problem listed.
+
+Role grants are imported by the security administrator (test_import_roles.py); what every
+import leaves in the audit log is in test_import_audit.py.
+"""
 
 from __future__ import annotations
 
@@ -76,9 +80,9 @@ def good_sheets() -> dict[str, list[list[Any]]]:
         ],
         "人员": [
             PEOPLE_HEADERS,
-            ["张三", "zhangsan", "新单位甲", "机关党委书记", "机关党委专职副书记", "13812345678"],
-            ["李四", "lisi", "测试单位1", "机关党委工作人员", None, "010-12345678"],
-            ["王五", "unit2_staff", "测试单位2", "单位党组（党委）成员", "干事", None],
+            ["张三", "zhangsan", "机关党委专职副书记", "13812345678"],
+            ["李四", "lisi", None, "010-12345678"],
+            ["王五", "unit2_staff", "干事", None],
         ],
     }
 
@@ -135,8 +139,8 @@ def plan_for(world: World, sheets: Mapping[str, Any], **kwargs: Any) -> ImportPl
     return parse(world, xlsx(sheets, **kwargs))
 
 
-def parse(world: World, data: bytes) -> ImportPlan:
-    return parse_workbook(io.BytesIO(data), world.committee, may_import_people=True)
+def parse(world: World, data: bytes, by: str = "sysadmin") -> ImportPlan:
+    return parse_workbook(io.BytesIO(data), world.user(by), file_name="import.xlsx")
 
 
 def codes(plan: ImportPlan) -> set[str]:
@@ -213,23 +217,16 @@ def test_good_file_creates_and_updates_units_groups_people_and_memberships(
         "机关党委专职副书记",
         "13812345678",
     )
-    assert RoleAssignment.objects.filter(
-        user=zhangsan, role=Role.UNIT_SECRETARY, unit=new_a
-    ).exists()
-    assert new_a.organ_party_org.secretary == zhangsan
     lisi = User.objects.get(username="lisi")
     assert lisi.phone == "010-12345678"
-    assert RoleAssignment.objects.filter(
-        user=lisi, role=Role.UNIT_STAFF, unit=world.units[1]
-    ).exists()
+    # Accounts only: no role, no secretary (those are the security administrator's).
+    assert not RoleAssignment.objects.filter(user__in=[zhangsan, lisi]).exists()
+    assert new_a.organ_party_org.secretary is None
 
     existing = User.objects.get(username="unit2_staff")
     assert (existing.full_name, existing.title) == ("王五", "干事")
     assert is_password_usable(existing.password)  # an existing account keeps its password
-    assert set(existing.role_assignments.values_list("role", flat=True)) == {
-        Role.UNIT_STAFF,
-        Role.UNIT_LEADERSHIP,
-    }
+    assert set(existing.role_assignments.values_list("role", flat=True)) == {Role.UNIT_STAFF}
 
 
 def test_importing_the_same_file_again_changes_nothing(admin: Client, world: World) -> None:
@@ -243,7 +240,6 @@ def test_importing_the_same_file_again_changes_nothing(admin: Client, world: Wor
         assert (tally.created, tally.updated) == (0, 0)
     assert (summary.units.unchanged, summary.people.unchanged) == (4, 3)
     assert summary.memberships_set == 0 and summary.memberships_unchanged == 4
-    assert summary.roles_granted == summary.secretaries_set == 0
     assert summary.new_accounts == []
 
 
@@ -330,25 +326,6 @@ def test_unknown_group(admin: Client, world: World) -> None:
         ("单位", "unknown_group", 3, "所属组"),
     ]
     assert snapshot(world) == before
-
-
-def test_people_with_an_unknown_unit(admin: Client, world: World) -> None:
-    before = snapshot(world)
-    sheets = {
-        "人员": [
-            PEOPLE_HEADERS,
-            ["张三", "zhangsan", "测试单位0", "机关党委工作人员", None, None],
-            ["李四", "lisi", "不存在的单位", "机关党委工作人员", None, None],
-        ]
-    }
-    response = post(admin, xlsx(sheets))
-    assert problems_of(response) == [("人员", "unknown_unit", 3, "所属单位")]
-    assert snapshot(world) == before
-
-
-def test_people_may_belong_to_a_unit_created_by_the_same_file(world: World) -> None:
-    sheets = good_sheets()
-    assert plan_for(world, sheets).ok
 
 
 def test_an_empty_sheet_is_refused(admin: Client, world: World) -> None:
@@ -499,13 +476,11 @@ def test_bad_rows_among_good_rows_save_nothing_and_every_problem_is_listed(
     sheets["单位"].insert(
         3, ["新单位丙", None, None, "党支部", None, None, "三十", None, None]
     )  # row 4
-    sheets["人员"].append(["赵六", "zhao liu", "新单位丙", "书记", None, "12345"])  # row 5
-    sheets["人员"].append(["", "sysadmin", "测试单位0", "机关党委工作人员", None, None])  # row 6
-    sheets["人员"].append(
-        ["外人", "outsider", "测试单位0", "机关党委工作人员", None, None]
-    )  # row 7
-    sheets["人员"].append(["张三", "zhangsan", "新单位丙", "机关党委工作人员", None, None])  # row 8
-    sheets["人员"].append(["孙七", "sunqi", "新单位甲", "机关党委书记", None, None])  # row 9
+    sheets["人员"].append(["赵六", "zhao liu", None, "12345"])  # row 5
+    sheets["人员"].append(["", "sysadmin", None, None])  # row 6
+    sheets["人员"].append(["外人", "outsider", None, None])  # row 7
+    sheets["人员"].append(["张三", "zhangsan", None, None])  # row 8
+    sheets["人员"].append(["孙七", "sunqi", "干" * 101, None])  # row 9
     before = snapshot(world)
     response = post(admin, xlsx(sheets))
     assert snapshot(world) == before
@@ -515,16 +490,15 @@ def test_bad_rows_among_good_rows_save_nothing_and_every_problem_is_listed(
         ("单位", "invalid_choice", 4, "领导机构"),
         ("单位", "not_integer", 4, "党员人数"),
         ("人员", "invalid_username", 5, "用户名"),
-        ("人员", "invalid_role", 5, "角色"),
         ("人员", "invalid_phone", 5, "手机号"),
         ("人员", "required", 6, "姓名"),
         ("人员", "admin_account", 6, "用户名"),
         ("人员", "username_taken", 7, "用户名"),
         ("人员", "duplicate_username", 8, "用户名"),
-        ("人员", "secretary_conflict", 9, "角色"),
+        ("人员", "too_long", 9, "职务"),
     ]
     page = response.content.decode()
-    assert page.count('data-code="') == 11
+    assert page.count('data-code="') == 10
     assert 'data-row="9"' in page
 
 
@@ -545,17 +519,15 @@ def test_group_names_must_stay_unique(world: World) -> None:
     ]
 
 
-def test_an_inactive_unit_cannot_get_people_or_a_group(world: World) -> None:
+def test_an_inactive_unit_cannot_be_put_in_a_group(world: World) -> None:
     Unit.objects.filter(pk=world.units[3].pk).update(
         status=Unit.Status.ABOLISHED, status_date="2020-01-01"
     )
     sheets = {
         "单位": [UNIT_HEADERS, ["测试单位3", None, None, None, None, None, None, 1, None]],
-        "人员": [PEOPLE_HEADERS, ["张三", "zhangsan", "测试单位3", "机关党委工作人员", None, None]],
     }
     assert [(p.code, p.sheet) for p in plan_for(world, sheets).sheet_problems] == [
         ("inactive_unit", "单位"),
-        ("inactive_unit", "人员"),
     ]
 
 
@@ -583,7 +555,7 @@ def test_a_unit_made_lead_after_checking_rolls_the_import_back(world: World) -> 
     GroupMembership.objects.filter(unit=world.units[1]).update(is_lead=True)
     before = snapshot(world)
     with pytest.raises(importer.ImportApplyError):
-        apply_import(plan, by=world.user("sysadmin"))
+        apply_import(plan)
     assert snapshot(world) == before
 
 
@@ -601,7 +573,7 @@ def test_only_the_first_problems_are_shown_when_there_are_very_many(
 def test_a_plan_with_problems_cannot_be_applied(world: World) -> None:
     plan = plan_for(world, {"单位": []})
     with pytest.raises(ValueError):
-        apply_import(plan, by=world.user("sysadmin"))
+        apply_import(plan)
 
 
 # --- The template ---------------------------------------------------------------------
@@ -620,9 +592,10 @@ def test_template_downloads_as_xlsx_with_the_expected_sheets(admin: Client) -> N
         assert headers == list(spec.headers)
         assert all(c.comment is not None and c.comment.text for c in ws[1])
         assert str(ws["A2"].value).startswith(EXAMPLE_MARKS)
-        assert ws.data_validations.dataValidation  # dropdowns and number checks
-    roles = [dv for dv in workbook["人员"].data_validations.dataValidation if dv.type == "list"]
-    assert roles and "机关党委书记" in (roles[0].formula1 or "")
+        if spec is not PEOPLE_SPEC:  # the sheet 人员 has neither choices nor numbers
+            assert ws.data_validations.dataValidation  # dropdowns and number checks
+    # The account keeper's template grants no role: the sheet 人员 has no role column.
+    assert "角色" not in [c.value for c in workbook["人员"][1]]
     assert "导入说明" in str(workbook["说明"]["A1"].value)
 
 
@@ -650,28 +623,43 @@ def test_the_template_examples_import_once_unmarked(admin: Client, world: World)
     summary = response.context["summary"]
     assert (summary.units.created, summary.people.created, summary.memberships_added) == (1, 1, 1)
     unit = Unit.objects.get(committee=world.committee, name="市发展和改革委员会")
-    assert unit.organ_party_org.secretary == User.objects.get(username="zhangsan")
+    assert unit.organ_party_org.secretary is None
+    assert not RoleAssignment.objects.filter(user__username="zhangsan").exists()
 
 
 # --- Who may import -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["sysadmin", "office"])
-def test_import_page_opens_for_registry_editors(client: Client, world: World, name: str) -> None:
+@pytest.mark.parametrize("name", ["sysadmin", "office", "secadmin"])
+def test_import_page_opens_for_each_importer(client: Client, world: World, name: str) -> None:
     client.force_login(world.user(name))
     response = client.get(URL)
     assert response.status_code == 200
     page = response.content.decode()
     assert reverse("org:import_template") in page
     assert 'accept=".xlsx' in page and 'enctype="multipart/form-data"' in page
-    # Accounts are the sysadmin's: the meeting office imports groups and units only.
-    assert response.context["may_import_people"] == (name == "sysadmin")
-    assert client.get(TEMPLATE_URL).status_code == 200
+    # Accounts are the sysadmin's, role grants the secadmin's: the meeting office imports
+    # groups and units only.
+    rights = response.context["rights"]
+    assert (rights.registry, rights.people, rights.roles) == {
+        "sysadmin": (True, True, False),
+        "office": (True, False, False),
+        "secadmin": (False, False, True),
+    }[name]
+    sheets = load_workbook(io.BytesIO(client.get(TEMPLATE_URL).content)).sheetnames
+    assert (
+        sheets
+        == {
+            "sysadmin": ["说明", "分组", "单位", "人员"],
+            "office": ["说明", "分组", "单位"],
+            "secadmin": ["说明", "角色"],
+        }[name]
+    )
 
 
 @pytest.mark.parametrize(
     "name",
-    [name for name in WORLD_USERS if name not in ("sysadmin", "office")],
+    [name for name in WORLD_USERS if name not in ("sysadmin", "office", "secadmin")],
 )
 def test_everyone_else_gets_404(client: Client, world: World, name: str) -> None:
     client.force_login(world.user(name))

@@ -1,4 +1,4 @@
-/* The battle map's dashboard: four ECharts charts fed by the page's JSON endpoint.
+/* The battle map's dashboard: four ECharts charts, drawn as SVG, fed by the page's JSON endpoint.
    No inline script (the Content Security Policy forbids it): the endpoint's address is
    the data-url of #dashboard, and the JSON carries the translated labels. */
 (function () {
@@ -15,7 +15,17 @@
   function sized(el, height) {
     el.style.height = height + "px";
     el.style.width = "100%";
-    return window.echarts.init(el, null, { renderer: "canvas" });
+    return window.echarts.init(el, null, { renderer: "svg" });
+  }
+
+  // ECharts' default tooltip is HTML whose markers carry style attributes, which the
+  // Content Security Policy (style-src 'self', no 'unsafe-inline') blocks. Rich-text
+  // tooltips are drawn by the renderer itself, like the rest of the chart: no HTML at
+  // all, so no inline style and nothing a unit's name could inject.
+  function tooltip(extra) {
+    var t = { trigger: "axis", renderMode: "richText", confine: true };
+    Object.keys(extra).forEach(function (k) { t[k] = extra[k]; });
+    return t;
   }
 
   function barOption(labels, names, values, colours, horizontal, max) {
@@ -24,7 +34,7 @@
     if (horizontal) category.inverse = true;
     return {
       grid: { left: 8, right: 24, top: 16, bottom: 8, containLabel: true },
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: tooltip({ axisPointer: { type: "shadow" } }),
       xAxis: horizontal ? value : category,
       yAxis: horizontal ? category : value,
       series: [{
@@ -62,8 +72,12 @@
     opt.series[0].label.formatter = "{c}%";
     opt.tooltip.formatter = function (items) {
       var g = groups[items[0].dataIndex];
-      return window.echarts.format.encodeHTML(g.name) + "<br>" + L.rate + "：" + g.rate + "%<br>" + L.closed + "：" + g.closed + " / " + g.total +
-        "<br>" + L.overdue + "：" + g.overdue;
+      return [
+        g.name,
+        L.rate + "：" + g.rate + "%",
+        L.closed + "：" + g.closed + " / " + g.total,
+        L.overdue + "：" + g.overdue
+      ].join("\n");
     };
     groupChart.setOption(opt);
     charts.push(groupChart);
@@ -71,7 +85,7 @@
     var trendChart = sized(root.querySelector('[data-chart="trend"]'), 300);
     trendChart.setOption({
       grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
-      tooltip: { trigger: "axis" },
+      tooltip: tooltip({}),
       legend: { top: 0 },
       xAxis: { type: "category", data: data.trend.months, axisLabel: { fontSize: 11, hideOverlap: true } },
       yAxis: { type: "value", minInterval: 1 },

@@ -47,7 +47,8 @@ def add_sized_tasks(committee: Any, per_unit: int = 10, year: int = 2026) -> Any
         user=user, committee=committee, role=Role.COMMITTEE_STAFF, department=department
     )
     units = list(Unit.objects.filter(committee=committee).order_by("sort_order"))
-    statuses = list(Status.values)
+    # Every status a listed task can have (a withdrawn task is on no list).
+    statuses = [s for s in Status.values if s != Status.WITHDRAWN]
     sources = [source.code for source in registered_sources()]
     start = datetime.date(year, 1, 1)
     closed_at = datetime.datetime(year, 1, 2, tzinfo=datetime.UTC)

@@ -1,10 +1,11 @@
 """Who may do what to a task, over HTTP: every person of the world × every task endpoint.
 
 Someone who may not see a task gets 404 — never 403 — from its page, its edit page,
-every step, the progress report, the extension request and the extension decision, and
-nothing changes. Someone who sees the task but may not take the step is refused, and
-nothing changes; then the person whose step it is takes it, so that a refusal is never
-just a broken endpoint.
+every step, the progress report, the extension request and decision and the new
+deadline, and nothing changes. Someone who sees the task but may not take the step is
+refused on the task's page (the form as sent, with the message), and nothing changes;
+then the person whose step it is takes it, so that a refusal is never just a broken
+endpoint.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.contrib.messages import constants, get_messages
+from django.forms import Form
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
@@ -33,8 +35,12 @@ pytestmark = pytest.mark.django_db
 VIEWERS = ("leader", "staff", "office", "unit0_leadership", "unit0_secretary", "unit0_staff")
 # Another unit's people, the three administrators, another committee's leader, no role.
 HIDDEN = ("unit2_secretary", "unit2_staff", "sysadmin", "secadmin", "auditor", "outsider", "nobody")
-ACTORS = {Actor.LEAD_UNIT: ("unit0_secretary", "unit0_staff"), Actor.SUPERVISOR: ("staff",)}
 EDITORS = ("leader", "staff")
+ACTORS = {
+    Actor.LEAD_UNIT: ("unit0_secretary", "unit0_staff"),
+    Actor.SUPERVISOR: ("staff",),
+    Actor.ASSIGNER: ("staff", "leader"),
+}
 # The steps that move a task along, each with its own endpoint.
 STATUS_STEPS = tuple(dict.fromkeys(step for (_state, step) in workflow.TRANSITIONS))
 
@@ -46,6 +52,7 @@ def test_the_people_split_into_those_who_see_the_tasks_and_those_who_do_not() ->
         Step.REQUEST_EXTENSION,
         Step.APPROVE_EXTENSION,
         Step.REFUSE_EXTENSION,
+        Step.CHANGE_DEADLINE,
     }
 
 
@@ -116,7 +123,7 @@ def endpoints(world: World) -> list[Endpoint]:
                 "post",
                 task,
                 reverse("tracking:task_step", args=[task.pk, step.value]),
-                {"reason": "理由", "version": task.version},
+                {"reason": "理由", "version": task.version, "confirm": "on"},
                 ACTORS[workflow.ACTORS[step]],
             )
         )
@@ -161,6 +168,21 @@ def endpoints(world: World) -> list[Endpoint]:
                 ACTORS[Actor.SUPERVISOR],
             )
         )
+    moved = _task_at(world, Status.IN_PROGRESS, "需改期限事项")
+    found.append(
+        Endpoint(
+            "deadline",
+            "post",
+            moved,
+            reverse("tracking:deadline_change", args=[moved.pk]),
+            {
+                "deadline": (moved.deadline + datetime.timedelta(days=20)).isoformat(),
+                "reason": "上级部署调整",
+                "version": moved.version,
+            },
+            ACTORS[Actor.SUPERVISOR],
+        )
+    )
     edited = make_task(world, title="待修改事项")
     edit_url = reverse("tracking:task_edit", args=[edited.pk])
     found += [
@@ -184,6 +206,7 @@ ENDPOINT_IDS = (
     "extension_request",
     "extension_approve",
     "extension_refuse",
+    "deadline",
     "edit",
     "edit_page",
     "task_page",
@@ -214,8 +237,18 @@ def send(world: World, who: str, endpoint: Endpoint) -> HttpResponse:
 
 
 def errors_of(response: HttpResponse) -> list[str]:
+    """The refusals a response shows: on the task's page sent back with the form (next
+    to its fields, or at the top when the form is not offered), or as messages."""
     request = response.wsgi_request  # type: ignore[attr-defined]
-    return [str(m) for m in get_messages(request) if m.level == constants.ERROR]
+    found = [str(m) for m in get_messages(request) if m.level == constants.ERROR]
+    context = getattr(response, "context", None)
+    if context is None:
+        return found
+    forms: list[Form] = [form for form, _text in context.get("refusals") or []]
+    forms += [item.form for item in context.get("panel") or []]
+    for form in forms:
+        found += [str(e) for errors in form.errors.values() for e in errors]
+    return found
 
 
 # --- Negative cases ------------------------------------------------------------------
@@ -248,8 +281,10 @@ def test_who_sees_a_task_but_may_not_act_is_refused_then_the_right_person_acts(
             # Pages and the edit form of a visible task: 404 to those who may not change it.
             assert response.status_code == 404, who
         else:
-            assert response.status_code == 302, who
-            assert response["Location"] == detail, who
+            # The task's page again, with the refusal: nothing typed is lost.
+            assert response.status_code == 200, who
+            templates = [t.name for t in getattr(response, "templates", [])]
+            assert templates[0] == "tracking/task_detail.html", who
             assert errors_of(response), who
         assert snapshot(world) == before, who
     # The person whose step it is: the endpoint works.
@@ -269,6 +304,14 @@ def test_who_sees_a_task_but_may_not_act_is_refused_then_the_right_person_acts(
         assert task.reports.get().text == "已召开专题会议"
     elif endpoint.id == "extension_request":
         assert task.extensions.get().status == ExtensionRequest.Decision.PENDING
+    elif endpoint.id == "deadline":
+        assert task.deadline.isoformat() == endpoint.data["deadline"]
+        changed = task.transitions.get(step=Step.CHANGE_DEADLINE)
+        assert (changed.deadline_before, changed.deadline_after) == (
+            endpoint.task.deadline,
+            task.deadline,
+        )
+        assert changed.reason == "上级部署调整"
     elif endpoint.id.startswith("extension_"):
         decided = task.extensions.get().status
         assert decided == (
@@ -301,6 +344,11 @@ def test_a_lead_units_group_rights_do_not_open_another_units_task(world: World) 
             for step in STATUS_STEPS
         ),
         ("post", reverse("tracking:task_report", args=[task.pk]), {"text": "进展", "percent": "1"}),
+        (
+            "post",
+            reverse("tracking:deadline_change", args=[task.pk]),
+            {"deadline": "2026-12-31", "reason": "调整"},
+        ),
         (
             "post",
             reverse("tracking:extension_request", args=[task.pk]),

@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from heli.audit.models import AuditEvent
 from heli.testing import World
@@ -48,11 +49,11 @@ def test_happy_path_is_recorded_step_by_step(world: World) -> None:
     actions.receive_task(task, secretary)
     actions.report_progress(task, text="已召开专题会部署", percent=50, by=secretary)
     assert task.status == Status.IN_PROGRESS and task.progress == 50
-    actions.report_done(task, secretary)
+    actions.report_done(task, secretary, "已全部完成，请核实。")
     actions.return_for_redo(task, staff, "缺少整改台账")
     assert task.status == Status.RETURNED
     actions.report_progress(task, text="已补充整改台账", percent=100, by=secretary)
-    actions.report_done(task, secretary)
+    actions.report_done(task, secretary, "已全部完成，请核实。")
     actions.close_task(task, staff)
     assert task.status == Status.CLOSED and task.closed_by == staff and task.closed_at
     history = list(task.transitions.values_list("step", "from_status", "to_status", "by__username"))
@@ -62,7 +63,9 @@ def test_happy_path_is_recorded_step_by_step(world: World) -> None:
         (Step.START, Status.RECEIVED, Status.IN_PROGRESS, "unit0_secretary"),
         (Step.REPORT_DONE, Status.IN_PROGRESS, Status.REPORTED_DONE, "unit0_secretary"),
         (Step.RETURN, Status.REPORTED_DONE, Status.RETURNED, "staff"),
-        (Step.REPORT_DONE, Status.RETURNED, Status.REPORTED_DONE, "unit0_secretary"),
+        # The report after the return moved the work on: no "start" is left to take.
+        (Step.START, Status.RETURNED, Status.IN_PROGRESS, "unit0_secretary"),
+        (Step.REPORT_DONE, Status.IN_PROGRESS, Status.REPORTED_DONE, "unit0_secretary"),
         (Step.CLOSE, Status.REPORTED_DONE, Status.CLOSED, "staff"),
     ]
     assert task.transitions.get(step=Step.RETURN).reason == "缺少整改台账"
@@ -75,7 +78,7 @@ def test_step_not_allowed_from_current_state_is_refused(world: World) -> None:
     task = make_task(world)
     _refused(
         task,
-        lambda: actions.report_done(task, world.user("unit0_secretary")),
+        lambda: actions.report_done(task, world.user("unit0_secretary"), "已全部完成，请核实。"),
         "当前状态为“已交办”",
     )
 
@@ -84,13 +87,13 @@ def test_closing_by_someone_not_of_the_supervising_department_is_refused(world: 
     secretary = world.user("unit0_secretary")
     task = make_task(world)
     actions.receive_task(task, secretary)
-    actions.report_done(task, secretary)
+    actions.report_done(task, secretary, "已全部完成，请核实。")
     for outsider in ("office", "leader", "unit0_secretary"):
         user = world.user(outsider)
         _refused(
             task,
             lambda user=user: actions.close_task(task, user),
-            "只有督办处室(宣传部)的工作人员",
+            "只有督办处室（宣传部）的工作人员",
         )
 
 
@@ -115,7 +118,7 @@ def test_deadline_before_assignment_date_is_refused(world: World) -> None:
             task_data(world, deadline=TODAY - datetime.timedelta(days=1)),
             world.user("staff"),
         )
-    assert "办理期限不能早于交办日期(2026-03-02)" in caught.value.message_dict["deadline"][0]
+    assert "办理期限不能早于交办日期（2026-03-02）" in caught.value.message_dict["deadline"][0]
     assert Task.objects.count() == count
     task = make_task(world)
     _refused(
@@ -123,7 +126,7 @@ def test_deadline_before_assignment_date_is_refused(world: World) -> None:
         lambda: actions.update_task(
             task,
             task.version,
-            {"deadline": TODAY - datetime.timedelta(days=5)},
+            {"assigned_at": task.deadline + datetime.timedelta(days=5)},
             world.user("staff"),
         ),
         "办理期限不能早于交办日期",
@@ -150,7 +153,7 @@ def test_editing_a_closed_task_is_refused(world: World) -> None:
     secretary, staff = world.user("unit0_secretary"), world.user("staff")
     task = make_task(world)
     actions.receive_task(task, secretary)
-    actions.report_done(task, secretary)
+    actions.report_done(task, secretary, "已全部完成，请核实。")
     actions.close_task(task, staff)
     for call in (
         lambda: actions.update_task(task, task.version, {"title": "改名"}, staff),
@@ -165,7 +168,7 @@ def test_return_needs_a_reason(world: World) -> None:
     secretary = world.user("unit0_secretary")
     task = make_task(world)
     actions.receive_task(task, secretary)
-    actions.report_done(task, secretary)
+    actions.report_done(task, secretary, "已全部完成，请核实。")
     _refused(
         task,
         lambda: actions.return_for_redo(task, world.user("staff"), "  "),
@@ -180,7 +183,7 @@ def test_long_running_and_back(world: World) -> None:
     _refused(task, lambda: actions.mark_long_running(task, staff, ""), "请说明暂时无法解决的原因")
     actions.mark_long_running(task, staff, "涉及机构改革,需持续跟踪")
     assert task.status == Status.LONG_RUNNING
-    actions.report_done(task, secretary)
+    actions.report_done(task, secretary, "已全部完成，请核实。")
     actions.close_task(task, staff)
     assert task.status == Status.CLOSED
 
@@ -253,7 +256,7 @@ def test_create_task_from_a_registered_source_links_back(world: World) -> None:
             title="反馈沟通联系中提出的问题",
             lead_unit=world.units[2],
             department=world.department,
-            deadline=datetime.date(2099, 1, 1),
+            deadline=timezone.localdate() + datetime.timedelta(days=60),
             by=world.user("staff"),
         )
     assert (task.source_type, task.source_id, task.source_label, task.source_url) == (
@@ -271,7 +274,7 @@ def test_create_task_from_a_registered_source_links_back(world: World) -> None:
             title="无来源类型",
             lead_unit=world.units[2],
             department=world.department,
-            deadline=datetime.date(2099, 1, 1),
+            deadline=timezone.localdate() + datetime.timedelta(days=60),
             by=world.user("staff"),
         )
     assert actions.tasks_from(source).count() == 1

@@ -42,7 +42,7 @@ def _tasks(world: World) -> list[Task]:
     ]
     closing = made[1]
     actions.receive_task(closing, world.user("unit0_secretary"))
-    actions.report_done(closing, world.user("unit0_secretary"))
+    actions.report_done(closing, world.user("unit0_secretary"), "已全部完成，请核实。")
     actions.close_task(closing, world.user("staff"))
     return made
 

@@ -20,6 +20,7 @@ from heli.audit.models import AuditEvent
 from heli.lib.idempotency import new_token
 from heli.testing import World
 from heli.tracking.models import Task
+from heli.tracking.numbers import task_label
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +60,7 @@ def test_a_control_character_in_a_title_does_not_break_the_task_export(
     response = client.get(reverse("tracking:task_export"))
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
-    [row] = [r for r in sheet.iter_rows(min_row=2) if r[0].value == task.pk]
+    [row] = [r for r in sheet.iter_rows(min_row=4) if r[0].value == task_label(task)]
     assert row[1].value == "落实党建工作=要点"
     assert row[1].data_type == "s"
     assert _filename(response).startswith("督办事项-")
@@ -90,10 +91,10 @@ def test_a_control_character_in_the_audit_log_does_not_break_its_export(
     response = auditor.post(reverse("audit:event_export", args=["xlsx"]), {"query": query})
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
-    objects = [r[8] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    objects = [r[8] for r in sheet.iter_rows(min_row=4, values_only=True)]
     assert "落实党建工作=要点" in objects
     detail = next(
-        str(r[9]) for r in sheet.iter_rows(min_row=2, values_only=True) if r[7] == str(task.pk)
+        str(r[9]) for r in sheet.iter_rows(min_row=4, values_only=True) if r[7] == str(task.pk)
     )
     assert "\x07" not in detail and "\\u0007" in detail  # JSON keeps it, escaped
     assert _filename(response).endswith(".xlsx")

@@ -50,9 +50,16 @@ def test_state_boundaries() -> None:
 
 
 @given(st.integers(min_value=-400, max_value=400))
-def test_long_running_tasks_are_amber_whatever_their_deadline(offset: int) -> None:
+def test_long_running_tasks_read_as_long_running_whatever_their_deadline(offset: int) -> None:
+    """Never "due within 7 days" nor overdue: kept open on purpose (持续跟踪)."""
     deadline = TODAY + offset * DAY
-    assert states.state_of(Status.LONG_RUNNING, deadline, TODAY) == "soon"
+    assert states.state_of(Status.LONG_RUNNING, deadline, TODAY) == "long_running"
+    assert states.state_labels()["long_running"] != states.state_labels()["soon"]
+
+
+def test_every_colour_has_a_label_and_a_colour_of_its_own() -> None:
+    assert list(states.COLOURS) == list(states.STATES) == list(states.state_labels())
+    assert len(set(states.COLOURS.values())) == len(states.STATES)
 
 
 def test_the_soon_label_names_the_window() -> None:
@@ -109,6 +116,7 @@ def _task_in(world: World, status: Status, assigned_at: datetime.date) -> Task:
         ],
         Status.LONG_RUNNING: [(Step.RECEIVE, unit), (Step.KEEP_FOLLOWING, staff)],
         Status.CLOSED: [(Step.RECEIVE, unit), (Step.REPORT_DONE, unit), (Step.CLOSE, staff)],
+        Status.WITHDRAWN: [(Step.RECEIVE, unit), (Step.WITHDRAW, staff)],
     }[status]
     for step, by in path:
         actions.take_step(task, step, by, reason="需要说明理由")

@@ -51,18 +51,26 @@ def test_buttons_follow_the_workflow_and_close_refused_on_the_page(
     page = client.get(reverse("tracking:task_detail", args=[task.pk])).content.decode()
     assert "签收" in page and "销号</button>" not in page
     client.post(reverse("tracking:task_step", args=[task.pk, "receive"]))
-    client.post(reverse("tracking:task_step", args=[task.pk, "report_done"]))
+    client.post(reverse("tracking:task_step", args=[task.pk, "report_done"]), {"reason": "已完成"})
     task.refresh_from_db()
     assert task.status == Status.REPORTED_DONE
     client.force_login(world.user("leader"))
-    response = client.post(reverse("tracking:task_step", args=[task.pk, "close"]), follow=True)
-    assert "只有督办处室(宣传部)的工作人员" in response.content.decode()
+    close = reverse("tracking:task_step", args=[task.pk, "close"])
+    response = client.post(close, {"confirm": "on"})
+    assert "只有督办处室（宣传部）的工作人员" in response.content.decode()
     task.refresh_from_db()
     assert task.status == Status.REPORTED_DONE
     client.force_login(world.user("staff"))
-    client.post(reverse("tracking:task_step", args=[task.pk, "close"]))
+    # Closing is final: it waits for the ticked box, and keeps the comment typed.
+    response = client.post(close, {"reason": "经核实已完成"})
+    assert response.status_code == 200
+    assert "经核实已完成" in response.content.decode()
+    task.refresh_from_db()
+    assert task.status == Status.REPORTED_DONE
+    client.post(close, {"reason": "经核实已完成", "confirm": "on"})
     task.refresh_from_db()
     assert task.status == Status.CLOSED
+    assert task.transitions.get(step="close").reason == "经核实已完成"
     response = client.get(reverse("tracking:task_edit", args=[task.pk]), follow=True)
     assert "已销号的事项不能修改" in response.content.decode()
 
@@ -210,3 +218,29 @@ def test_create_action_rejects_units_of_another_committee(world: World) -> None:
         actions.create_task(
             world.committee, task_data(world, lead_unit=world.other_unit), world.user("staff")
         )
+
+
+def test_the_create_form_sent_again_after_the_back_button_assigns_once(
+    client: Client, world: World
+) -> None:
+    """Back, then "save" again: the page was loaded anew (a new token), the browser kept
+    what was typed. The same task a moment later is the same task."""
+    client.force_login(world.user("staff"))
+    url = reverse("tracking:task_create")
+    data = {
+        "title": "开展支部标准化建设",
+        "lead_unit": world.units[2].pk,
+        "department": world.department.pk,
+        "assigned_at": "2026-03-02",
+        "deadline": "2026-06-30",
+        "priority": "high",
+    }
+    first = client.post(url, {**data, "submission": client.get(url).context["token"]})
+    again = client.post(url, {**data, "submission": client.get(url).context["token"]})
+    assert first.status_code == again.status_code == 302
+    assert again["Location"] == first["Location"]
+    assert Task.objects.filter(title="开展支部标准化建设").count() == 1
+    # Another task for another unit is another task.
+    other = {**data, "lead_unit": world.units[3].pk}
+    client.post(url, {**other, "submission": client.get(url).context["token"]})
+    assert Task.objects.filter(title="开展支部标准化建设").count() == 2

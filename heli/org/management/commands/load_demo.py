@@ -8,6 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from heli.org.demo import DemoConflict, DemoResult, load_demo
+from heli.org.demo_loader import refuse_in_production
+from heli.org.demo_people import development_run
 
 
 def _width(text: str) -> int:
@@ -52,6 +54,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         verbose = options["verbosity"] >= 1
         try:
+            refuse_in_production()
             result = load_demo(stdout=self.stdout if verbose else None)
         except DemoConflict as error:
             raise CommandError(str(error)) from error
@@ -70,8 +73,17 @@ class Command(BaseCommand):
             "各单位的机关党委书记和工作人员账号为 u001_secretary、u001_staff……"
             f"u122_secretary、u122_staff，密码同为 {result.password}。"
         )
+        if development_run():
+            self.stdout.write(
+                "这是开发运行（DEBUG=True，make run 即如此）：示例账号可直接用上面的密码登录。"
+            )
+        else:
+            self.stdout.write(
+                "这不是开发运行（DEBUG 未开启）：示例密码是公开的，每个示例账号首次登录时"
+                "须先把它改成自己的密码（新密码不能与示例密码相同）。"
+            )
         self.stdout.write(
-            "系统管理员、安全管理员、审计管理员（admin、secadmin、auditor）首次登录后须先绑定"
-            "两步验证：用手机上的身份验证器（如 Microsoft Authenticator）扫描页面上的二维码，"
+            "系统管理员、安全管理员、审计管理员（admin、secadmin、auditor）首次登录时（须改密码的先改密码）"
+            "还须绑定两步验证：用手机上的身份验证器（如 Microsoft Authenticator）扫描页面上的二维码，"
             "再输入其显示的六位动态口令。"
         )

@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
+# `make run PORT=8080` serves on another port.
+PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := heli.settings
 
 .PHONY: run test lint format messages bench clean system-packages
@@ -25,7 +27,7 @@ run: $(VENV)/.base-installed
 	mkdir -p var
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) load_demo
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 system-packages:
 	scripts/ensure-system-packages.sh

@@ -129,6 +129,16 @@ STAFF = PersonData("staff", "杨帆", "宣传部一级主任科员")
 STAFF_DEPARTMENT = "宣传部"
 OFFICE = PersonData("office", "林晓雯", "组织部二级调研员（联席会议办公室）")
 OFFICE_DEPARTMENT = "组织部"
+# One staff member for each other department that supervises demonstration tasks, so that
+# every demonstration task can be carried to its closure from a demonstration login.
+DEPARTMENT_STAFF: tuple[tuple[PersonData, str], ...] = (
+    (PersonData("staff_office", "曹明", "办公室四级调研员"), "办公室"),
+    (PersonData("staff_united", "邓丽", "统战群工部一级主任科员"), "统战群工部"),
+    (PersonData("staff_discipline", "贾伟", "机关纪工委二级主任科员"), "机关纪工委"),
+    (PersonData("staff_research", "宋涛", "研究室一级主任科员"), "研究室"),
+    (PersonData("staff_cadres", "唐敏", "干部处二级主任科员"), "干部处"),
+    (PersonData("staff_veterans", "许强", "老干部处三级主任科员"), "老干部处"),
+)
 
 # The demonstration unit: its party-group member and the people of its organ
 # party committee are demonstration logins. It leads its group in the current

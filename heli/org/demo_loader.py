@@ -280,6 +280,7 @@ class _Loader:
             *data.ADMINS,
             data.STAFF,
             data.OFFICE,
+            *(person for person, _department in data.DEPARTMENT_STAFF),
             data.UNIT_LEADER,
         ]
         for plan in plans:

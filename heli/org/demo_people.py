@@ -61,7 +61,7 @@ class DemoLogin:
         if self.unit:
             return _UNIT_SHORT_NAMES.get(self.unit, self.unit)
         if self.department:
-            return f"工委{self.department}"
+            return f"工委{self.department}（督办该处室的事项）"
         return "全工委"
 
 
@@ -77,6 +77,10 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     _login(data.STAFF, Role.COMMITTEE_STAFF, department=data.STAFF_DEPARTMENT),
     _login(
         data.OFFICE, Role.COMMITTEE_STAFF, Role.MEETING_OFFICE, department=data.OFFICE_DEPARTMENT
+    ),
+    *(
+        _login(person, Role.COMMITTEE_STAFF, department=department)
+        for person, department in data.DEPARTMENT_STAFF
     ),
     _login(data.UNIT_LEADER, Role.UNIT_LEADERSHIP, unit=data.DEMO_UNIT),
     _login(data.SECRETARY, Role.UNIT_SECRETARY, unit=data.DEMO_UNIT),

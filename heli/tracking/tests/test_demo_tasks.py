@@ -98,3 +98,27 @@ def test_the_command_loads_tasks_once(db: None) -> None:
     assert first[0] > 700
     call_command("load_demo", verbosity=0)
     assert _counts() == first
+
+
+def test_every_supervising_department_has_a_demo_staff_login(demo: Committee) -> None:
+    """Every demonstration task can be carried to its closure from a demonstration login."""
+    from heli.accounts.models import Role, RoleAssignment
+    from heli.org.demo import DEMO_LOGINS
+
+    supervising = set(
+        Task.objects.filter(committee=demo).values_list("department__name", flat=True)
+    )
+    logins = {
+        login.department
+        for login in DEMO_LOGINS
+        if Role.COMMITTEE_STAFF in login.roles and login.department
+    }
+    assert supervising <= logins
+    staffed = set(
+        RoleAssignment.objects.filter(
+            committee=demo,
+            role=Role.COMMITTEE_STAFF,
+            user__username__in=[login.username for login in DEMO_LOGINS],
+        ).values_list("department__name", flat=True)
+    )
+    assert supervising <= staffed

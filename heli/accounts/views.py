@@ -66,6 +66,8 @@ def home(request: AuthedRequest) -> HttpResponse:
         ]
     # What each area brings to the home page: the day's work first.
     context["cards"] = home_cards(request)
+    # Signed in, but no role yet: nothing to show, and who can change that.
+    context["without_role"] = not scope.roles
     context["can_import"] = can(user, Action.IMPORT, Unit)
     context["can_manage_leads"] = can(user, Action.MANAGE_LEADS, GroupYear)
     return render(request, "home.html", context)

@@ -60,3 +60,11 @@ def test_home_page_differs_by_role(client, world: World) -> None:
     assert "角色授权" in body and "进入牵头单位轮换" not in body
     client.force_login(world.user("leader"))
     assert "我联系的组" in client.get(reverse("home")).content.decode()
+
+
+def test_a_user_without_a_role_is_told_whom_to_ask(client, world: World) -> None:
+    client.force_login(world.user("nobody"))
+    body = client.get(reverse("home")).content.decode()
+    assert "请联系本工委的安全管理员" in body
+    client.force_login(world.user("leader"))
+    assert "请联系本工委的安全管理员" not in client.get(reverse("home")).content.decode()

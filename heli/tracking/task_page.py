@@ -10,6 +10,7 @@ cannot be undone (closing, withdrawing) says what it locks and asks for a ticked
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -296,6 +297,26 @@ def _done(request: AuthedRequest, task: Task, message: str) -> HttpResponse:
     return redirect("tracking:task_detail", pk=task.pk)
 
 
+def _submit(
+    request: AuthedRequest,
+    task: Task,
+    key: str,
+    form: Form,
+    act: Callable[[dict[str, Any]], object],
+    message: str,
+) -> HttpResponse:
+    """Run ``act`` on the form's data: back to the task with ``message``, or, refused, the
+    task's page again with the form as sent and the reasons next to its fields."""
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return _done(request, task, message)
+    return _again(request, task.pk, key, form)
+
+
 def _done_message(step: Step) -> str:
     return {
         Step.RECEIVE: _("Signed for. The supervising department has been told."),
@@ -317,21 +338,16 @@ def task_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
     if step not in Step.values or Step(step) in OWN_ENDPOINT:
         raise Http404
     chosen = Step(step)
-    form = StepForm(request.POST, step=chosen)
-    if form.is_valid():
-        try:
-            actions.take_step(
-                task,
-                chosen,
-                request.user,
-                reason=form.cleaned_data.get("reason", ""),
-                version=form.cleaned_data["version"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            return _done(request, task, _done_message(chosen))
-    return _again(request, pk, chosen.value, form)
+    return _submit(
+        request,
+        task,
+        chosen.value,
+        StepForm(request.POST, step=chosen),
+        lambda data: actions.take_step(
+            task, chosen, request.user, reason=data.get("reason", ""), version=data["version"]
+        ),
+        _done_message(chosen),
+    )
 
 
 def _same_report(request: AuthedRequest, task: Task, data: dict[str, Any]) -> str | None:
@@ -401,24 +417,19 @@ def task_report(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def extension_request(request: AuthedRequest, pk: int) -> HttpResponse:
     task = access.get_task_for_user(request.user, pk).obj
-    form = ExtensionForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.request_extension(
-                task,
-                requested_deadline=form.cleaned_data["requested_deadline"],
-                reason=form.cleaned_data["reason"],
-                by=request.user,
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            return _done(
-                request,
-                task,
-                _("The extension request was sent to the supervising department."),
-            )
-    return _again(request, pk, Step.REQUEST_EXTENSION.value, form)
+    return _submit(
+        request,
+        task,
+        Step.REQUEST_EXTENSION.value,
+        ExtensionForm(request.POST),
+        lambda data: actions.request_extension(
+            task,
+            requested_deadline=data["requested_deadline"],
+            reason=data["reason"],
+            by=request.user,
+        ),
+        _("The extension request was sent to the supervising department."),
+    )
 
 
 @require_POST
@@ -429,39 +440,32 @@ def extension_decide(request: AuthedRequest, pk: int, extension_pk: int) -> Http
         raise Http404
     approve = request.POST.get("decision") == "approve"
     step = Step.APPROVE_EXTENSION if approve else Step.REFUSE_EXTENSION
-    form = StepForm(request.POST, step=step)
-    if form.is_valid():
-        try:
-            actions.decide_extension(
-                extension,
-                approve=approve,
-                by=request.user,
-                reason=form.cleaned_data.get("reason", ""),
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            return _done(
-                request, task, _("The extension request was decided. The lead unit has been told.")
-            )
-    return _again(request, pk, step.value, form)
+    return _submit(
+        request,
+        task,
+        step.value,
+        StepForm(request.POST, step=step),
+        lambda data: actions.decide_extension(
+            extension, approve=approve, by=request.user, reason=data.get("reason", "")
+        ),
+        _("The extension request was decided. The lead unit has been told."),
+    )
 
 
 @require_POST
 def deadline_change(request: AuthedRequest, pk: int) -> HttpResponse:
     task = access.get_task_for_user(request.user, pk).obj
-    form = DeadlineForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.change_deadline(
-                task,
-                deadline=form.cleaned_data["deadline"],
-                reason=form.cleaned_data["reason"],
-                by=request.user,
-                version=form.cleaned_data["version"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            return _done(request, task, _("The new deadline was set. The lead unit has been told."))
-    return _again(request, pk, Step.CHANGE_DEADLINE.value, form)
+    return _submit(
+        request,
+        task,
+        Step.CHANGE_DEADLINE.value,
+        DeadlineForm(request.POST),
+        lambda data: actions.change_deadline(
+            task,
+            deadline=data["deadline"],
+            reason=data["reason"],
+            by=request.user,
+            version=data["version"],
+        ),
+        _("The new deadline was set. The lead unit has been told."),
+    )

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -122,3 +123,13 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context.close()
     assert not outside, f"requests outside the server: {outside}"
     assert not errors, f"errors in the browser console: {errors}"
+
+
+@pytest.fixture
+def storage(settings: Any, tmp_path: Path) -> Path:
+    """A file storage of the test's own, with the virus scan off."""
+    root = tmp_path / "files"
+    settings.FILE_STORAGE_ROOT = root
+    settings.CLAMAV_SOCKET = ""
+    settings.CLAMAV_COMMAND = ""
+    return root

@@ -17,7 +17,6 @@ from heli.audit.models import AuditEvent
 from heli.backup.archive import BackupResult, create_backup, dumped_models
 from heli.files.actions import store_upload
 from heli.files.tests import samples
-from heli.files.tests.conftest import storage  # noqa: F401 - the same storage fixture
 from heli.files.tests.samples import upload
 from heli.org.demo import load_demo
 from heli.org.models import Committee, Unit

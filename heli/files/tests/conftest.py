@@ -5,22 +5,11 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from heli.files.tests.samples import EICAR, EICAR_SIGNATURE
 from heli.testing import service_missing
-
-
-@pytest.fixture
-def storage(settings: Any, tmp_path: Path) -> Path:
-    """A file storage of the test's own, with the virus scan off."""
-    root = tmp_path / "files"
-    settings.FILE_STORAGE_ROOT = root
-    settings.CLAMAV_SOCKET = ""
-    settings.CLAMAV_COMMAND = ""
-    return root
 
 
 def stored_files(root: Path) -> list[Path]:

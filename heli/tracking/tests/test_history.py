@@ -19,7 +19,6 @@ from django.db.migrations.loader import MigrationLoader
 from heli.files.actions import store_upload
 from heli.files.models import Attachment
 from heli.files.tests import samples
-from heli.files.tests.conftest import storage  # noqa: F401 - the same storage fixture
 from heli.files.tests.samples import upload
 from heli.lib import append_only
 from heli.testing import World

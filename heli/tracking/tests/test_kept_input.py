@@ -25,14 +25,6 @@ pytestmark = pytest.mark.django_db
 REPORT = ("已召开机关党委会议专题研究，制定工作方案，明确责任分工和时间节点。\n" * 20)[:600]
 
 
-@pytest.fixture
-def storage(settings: Any, tmp_path: Path) -> Path:
-    settings.FILE_STORAGE_ROOT = tmp_path / "files"
-    settings.CLAMAV_SOCKET = ""
-    settings.CLAMAV_COMMAND = ""
-    return settings.FILE_STORAGE_ROOT
-
-
 def _client(world: World, name: str) -> Client:
     client = Client()
     client.force_login(world.user(name))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -17,14 +16,6 @@ from heli.tracking import actions
 from heli.tracking.tests.helpers import make_task
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def storage(settings: Any, tmp_path: Path) -> Path:
-    settings.FILE_STORAGE_ROOT = tmp_path / "files"
-    settings.CLAMAV_SOCKET = ""
-    settings.CLAMAV_COMMAND = ""
-    return settings.FILE_STORAGE_ROOT
 
 
 def _client(world: World, name: str) -> Client:

@@ -53,6 +53,7 @@ messages: $(VENV)/.test-installed
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_liaison.py
 
 clean:
 	rm -rf $(VENV) var

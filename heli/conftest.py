@@ -48,6 +48,18 @@ def _frozen_clock(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_local_cache() -> None:
+    """Every test starts with an empty local-memory cache: the database is rolled back
+    between tests and gives the same ids again, so what one test cached (a drawn wall
+    chart) must not meet the next one's rows."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
+
+
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "heli.backup",
     "heli.notifications",
     "heli.tracking",
+    "heli.liaison",
     "heli.lib",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -185,10 +186,13 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"  # logout deletes the row
 
 # Sign-in lockout (django-axes 8; every setting written out, several defaults are weaker).
 # Failures are counted per username (over all addresses) and, separately, per source
-# address (over all usernames); either reaching the limit locks for the cool-off time.
+# address (over all usernames), each against its own limit: 5 lock an account, 50 an
+# address (one colleague's mistakes must not lock an office behind one NAT address).
+# Either lock lasts the cool-off time. heli.accounts.lockout applies the two limits.
 AXES_ENABLED = True
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
-AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
+AXES_HANDLER = "heli.accounts.lockout.AccountAndAddressHandler"
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")  # per account
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", "50")  # per address
 AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", "15"))
 AXES_LOCK_OUT_AT_FAILURE = True
 AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
@@ -232,10 +236,11 @@ AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
 
 # Time-based one-time passwords (django-otp): 6 digits every 30 s, the previous and next
-# code accepted (set on each device), no drift learning, a doubling wait after each
-# wrong code; wrong codes also count towards the sign-in lockout above.
+# code accepted (set on each device), no drift learning. django-otp's own wait (from
+# the very first wrong code) is off: heli.accounts.otp lets two wrong codes pass, then
+# waits 30 s, doubling. Wrong codes also count towards the sign-in lockout above.
 OTP_TOTP_ISSUER = SITE_NAME
-OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_TOTP_SYNC = False
 OTP_LOGIN_URL = LOGIN_URL
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -13,6 +14,15 @@ urlpatterns = [
     path("notifications/", include("heli.notifications.urls")),
     path("tracking/", include("heli.tracking.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+]
+
+# Areas mount their own pages: an app whose config names a ``url_prefix`` has its
+# ``<app>.urls`` included there, under the namespace its ``app_name`` gives. Adding an
+# area (or a committee's own, through HELI_EXTRA_APPS) edits nothing here.
+urlpatterns += [
+    path(f"{prefix}/", include(f"{config.name}.urls"))
+    for config in apps.get_app_configs()
+    if (prefix := getattr(config, "url_prefix", ""))
 ]
 
 # Chinese pages in the house layout, each with a way back (heli.lib.errors).

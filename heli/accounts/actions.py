@@ -482,10 +482,10 @@ def wrong_password(request: HttpRequest, user: User, event: str) -> bool:
 
 
 def _otp_failure(request: HttpRequest, user: User, device: TOTPDevice, stage: str) -> bool:
-    allowed, info = device.verify_is_allowed()
     detail: dict[str, Any] = {"stage": stage, "failures": device.throttling_failure_count}
-    if not allowed and info:
-        detail["throttled_until"] = info.get("locked_until")
+    wait = otp.wait_until(device)
+    if wait is not None:
+        detail["throttled_until"] = wait
     record(events.OTP_FAILURE, request=request, user=user, obj=user, result=FAILURE, detail=detail)
     return lockout.count_failure(request, user.get_username())
 
@@ -500,7 +500,7 @@ def confirm_device(request: HttpRequest, user: User, device: TOTPDevice, code: s
     if device.user_id != user.pk or device.confirmed:
         raise PermissionDenied
     device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
-    if not device.verify_token(code):
+    if otp.check_code(device, code) is not otp.Check.ACCEPTED:
         return False
     device.confirmed = True
     device.save(update_fields=["confirmed"])
@@ -519,21 +519,24 @@ def enrolment_failed(request: HttpRequest, user: User, device: TOTPDevice) -> bo
     return _otp_failure(request, user, device, "enrol")
 
 
-def verify_code(request: HttpRequest, user: User, code: str) -> bool:
-    """The second step of signing in. Returns whether the code was accepted.
+def verify_code(request: HttpRequest, user: User, code: str) -> otp.Check:
+    """The second step of signing in: whether the code was accepted, wrong, or not checked.
 
-    A wrong code counts like a wrong password (5 lock the account for 15 minutes), on
-    top of django-otp's own doubling delay between attempts on the device.
+    A wrong code counts like a wrong password (5 lock the account for 15 minutes); after
+    the first wrong ones the device also makes the next try wait (``heli.accounts.otp``).
+    A code sent during that wait is not checked and not counted.
     """
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
         if device is None:
-            return False
-        if device.verify_token(code):
+            return otp.Check.WRONG
+        result = otp.check_code(device, code)
+        if result is otp.Check.ACCEPTED:
             _complete_second_factor(request, user, device)
-            return True
-    _otp_failure(request, user, device, "sign_in")
-    return False
+            return result
+    if result is otp.Check.WRONG:
+        _otp_failure(request, user, device, "sign_in")
+    return result
 
 
 def _complete_second_factor(request: HttpRequest, user: User, device: TOTPDevice) -> None:

@@ -319,6 +319,7 @@ def security_policy(request: AuthedRequest) -> HttpResponse:
         {
             "form": bootstrap(cast(Form, form)),
             "failure_limit": lockout.failure_limit(),
+            "address_failure_limit": lockout.address_failure_limit(),
             "lockout_minutes": int(lockout.cool_off().total_seconds() // 60),
         },
     )

@@ -165,12 +165,17 @@ def otp_page(request: AuthedRequest) -> HttpResponse:
     pending = context["pending"]
     form = CodeForm(_data(request))
     if request.method == "POST" and form.is_valid():
-        if actions.confirm_device(request, user, pending, form.cleaned_data["code"]):
+        wait = otp.wait_until(pending)
+        if wait is not None:
+            form.add_error("code", otp.not_yet_text(wait))
+        elif actions.confirm_device(request, user, pending, form.cleaned_data["code"]):
             messages.success(request, _("Two-step verification is on."))
             return redirect(_next_url(request))
-        form.add_error("code", _code_refused(pending))
-        if actions.enrolment_failed(request, user, pending):
-            return _locked_out(request)
+        else:
+            pending.refresh_from_db()
+            if actions.enrolment_failed(request, user, pending):
+                return _locked_out(request)
+            form.add_error("code", _code_refused(request, pending))
     context["form"] = bootstrap(form)
     return render(request, "accounts/otp.html", context)
 
@@ -186,28 +191,30 @@ def otp_replace(request: AuthedRequest) -> HttpResponse:
     form = ReplaceDeviceForm(request.POST)
     if form.is_valid():
         pending = otp.pending_device(user)
+        wait = otp.wait_until(pending)
         if not user.check_password(form.cleaned_data["password"]):
             form.add_error("password", _("The password is not right."))
             if actions.wrong_password(request, user, events.OTP_ENROLLED):
                 return _locked_out(request)
+        elif wait is not None:
+            form.add_error("code", otp.not_yet_text(wait))
         elif actions.confirm_device(request, user, pending, form.cleaned_data["code"]):
             messages.success(
                 request, _("Your new device is in use. The old one no longer gives valid codes.")
             )
             return redirect("accounts:otp")
         else:
-            form.add_error("code", _code_refused(pending))
+            pending.refresh_from_db()
             if actions.enrolment_failed(request, user, pending):
                 return _locked_out(request)
+            form.add_error("code", _code_refused(request, pending))
     context = _otp_context(request, device, replace_form=bootstrap(form))
     return render(request, "accounts/otp.html", context)
 
 
-def _code_refused(device: Any) -> str:
-    allowed, info = device.verify_is_allowed()
-    if not allowed and info and info.get("locked_until"):
-        return _("Too many wrong codes in a row. Wait a few seconds, then enter the newest code.")
-    return _("That code is not right. Check the time on your phone and enter the newest code.")
+def _code_refused(request: AuthedRequest, device: Any) -> str:
+    """After a wrong code that did not lock: when the next try is taken, how many remain."""
+    return otp.refusal_text(device, request.user.get_username(), lockout.request_ip(request))
 
 
 @require_POST
@@ -243,15 +250,23 @@ def otp_verify(request: AuthedRequest) -> HttpResponse:
         request.session[otp.SESSION_HAS_DEVICE] = False
         return redirect(_next_url(request))
     form = CodeForm(_data(request))
+    wait_text = ""
     if request.method == "POST" and form.is_valid():
-        if actions.verify_code(request, user, form.cleaned_data["code"]):
+        result = actions.verify_code(request, user, form.cleaned_data["code"])
+        if result is otp.Check.ACCEPTED:
             return redirect(_next_url(request))
         if lockout.is_locked(request, user.get_username()):
             return _locked_out(request)
         device.refresh_from_db()
-        form.add_error("code", _code_refused(device))
+        wait = otp.wait_until(device)
+        if result is otp.Check.NOT_YET and wait is not None:
+            form.add_error("code", otp.not_yet_text(wait))
+        else:
+            form.add_error("code", _code_refused(request, device))
+    elif request.method == "GET" and (wait := otp.wait_until(device)) is not None:
+        wait_text = otp.wait_text(wait)
     return render(
         request,
         "accounts/otp_verify.html",
-        {"form": bootstrap(form), "next": _next_url(request)},
+        {"form": bootstrap(form), "next": _next_url(request), "wait_text": wait_text},
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from heli.accounts import lockout
 from heli.accounts.models import Role, RoleAssignment, User
 from heli.accounts.policy import Action, can, scope_of, visible
 from heli.lib.dates import current_year
@@ -22,6 +24,20 @@ from heli.org.views import group_counts
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        """A wrong username or password: also say how many more failures lock what.
+
+        The failure is counted by then (django-axes hears it during validation); when it
+        locked, axes' middleware replaces this page with the locked one.
+        """
+        context = self.get_context_data(form=form)
+        if form.has_error(NON_FIELD_ERRORS, "invalid_login"):
+            username = self.request.POST.get("username", "")
+            context["tries_left"] = lockout.tries_left_text(
+                username, lockout.request_ip(self.request)
+            )
+        return self.render_to_response(context)
 
 
 class LogoutView(auth_views.LogoutView):

@@ -15,6 +15,10 @@ the record pages show whatever is registered, in ``order``, to whoever the item'
   ("assign a task to this unit" on a unit's page; "propose as a meeting topic" on a
   contact): the record kind it applies to (``"org.unit"``), a label, an icon, and
   ``url(user, record)`` giving its address, or ``""`` when this user may not take it.
+* A :class:`RecordPanel` is a block one area adds to another area's record page (a
+  unit's tasks on the unit's page): the record kind, a title, a template, and
+  ``context(request, record)`` giving what the template shows, or ``None`` when the panel
+  has nothing for this person. The page shows them with ``{% record_panels record %}``.
 """
 
 from __future__ import annotations
@@ -79,10 +83,29 @@ class RecordAction:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class RecordPanel:
+    """A block shown on the page of a record of kind ``target`` (``"org.unit"``):
+    ``template`` rendered with ``context(request, record)`` as ``panel``, under ``title``.
+
+    ``title`` in the context, when there, is the heading for this record ("Tasks of
+    2026"); ``more_url`` and ``more_label`` are a link in the heading (to the full list
+    the panel begins).
+    """
+
+    code: str
+    target: str  # the record's model label, lower case
+    title: str | Promise
+    template: str
+    context: Callable[[Any, Any], dict[str, Any] | None] = field(compare=False)
+    order: int = 100
+
+
 MENU_SECTIONS: Registry[MenuSection] = Registry("menu section")
 MENU_ENTRIES: Registry[MenuEntry] = Registry("menu entry")
 HOME_CARDS: Registry[HomeCard] = Registry("home card")
 RECORD_ACTIONS: Registry[RecordAction] = Registry("record action")
+RECORD_PANELS: Registry[RecordPanel] = Registry("record panel")
 
 
 @dataclass
@@ -162,4 +185,26 @@ def record_actions(user: Any, record: Any) -> list[ShownAction]:
         url = action.url(user, record)
         if url:
             shown.append(ShownAction(str(action.label), url, action.icon))
+    return shown
+
+
+@dataclass
+class ShownPanel:
+    code: str
+    title: str
+    template: str
+    context: dict[str, Any]
+
+
+def record_panels(request: Any, record: Any) -> list[ShownPanel]:
+    """The panels other areas add for this person to the page of ``record``, in order."""
+    target = record._meta.label_lower
+    shown = []
+    for panel in RECORD_PANELS.all():
+        if panel.target != target:
+            continue
+        context = panel.context(request, record)
+        if context is not None:
+            title = str(context.get("title") or panel.title)
+            shown.append(ShownPanel(panel.code, title, panel.template, context))
     return shown

@@ -60,7 +60,12 @@ _NOT_XML_RE = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 
 def safe_text(value: str) -> str:
-    """``value`` without the characters a workbook cannot hold (tabs and newlines stay)."""
+    """``value`` without the characters a workbook cannot hold (tabs and newlines stay).
+
+    Line ends become line feeds, Excel's line break in a cell: a carriage return would be
+    written as ``_x000D_`` by openpyxl's lxml writer and show as such.
+    """
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
     return _NOT_XML_RE.sub("", ILLEGAL_CHARACTERS_RE.sub("", value))
 
 

@@ -9,10 +9,11 @@ class TrackingConfig(AppConfig):
 
     def ready(self) -> None:
         from heli.files.access import register_owner
-        from heli.tracking import access, demo, reminders, ui  # noqa: F401 (reminders register)
+        from heli.tracking import access, chart, demo, reminders, ui  # noqa: F401 (reminders register)
         from heli.tracking.models import Task
 
         access.register()
+        chart.connect()
         register_owner(Task)
         ui.register()
         demo.register()

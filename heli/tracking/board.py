@@ -1,7 +1,7 @@
 """The battle map's pages: the wall chart (挂图) and the status board (看板).
 
-Both read the year's visible tasks in one ``values()`` query and aggregate in Python, so
-they run a fixed number of queries whatever the committee's size. Every count links to
+Both count in SQL (:mod:`heli.tracking.chart`, :func:`build_board`) and run a fixed number
+of queries whatever the committee's size. Every count links to
 the task list with filters that select exactly the rows it counts.
 """
 
@@ -11,6 +11,8 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -19,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from heli.lib.dates import current_year
 from heli.lib.http import AuthedRequest
-from heli.tracking.chart import build_chart, chart_by
+from heli.tracking.chart import chart_by, drawn_table
 from heli.tracking.lists import list_url, requested_year, require_view, visible_tasks
 from heli.tracking.states import state_labels, state_of
 from heli.tracking.workflow import Status
@@ -70,8 +72,8 @@ def wallchart(request: AuthedRequest) -> HttpResponse:
     year = requested_year(request)
     by = chart_by(request.GET.get("by"))
     today = timezone.localdate()
-    chart = build_chart(request.user, year, by, today)
-    return _page(request, "tracking/wallchart.html", year, today, chart=chart, by=by)
+    table, chart = drawn_table(request, year, by, today)
+    return _page(request, "tracking/wallchart.html", year, today, table=table, chart=chart, by=by)
 
 
 @dataclass
@@ -84,7 +86,12 @@ class BoardColumn:
 
 
 def build_board(user: Any, year: int, today: datetime.date, cap: int) -> list[BoardColumn]:
-    """The year's visible tasks in one column per status, the first ``cap`` cards of each."""
+    """The year's visible tasks in one column per status, the first ``cap`` cards of each.
+
+    Two queries whatever the committee's size: the count of each status, and each
+    status's first ``cap`` tasks by deadline (a row number over the status, in SQL), so
+    the board moves at most ``cap`` rows a column, not the year's every task.
+    """
     labels = state_labels()
     # Withdrawn tasks are on no board (``visible_tasks`` leaves them out): no column.
     columns = {
@@ -92,31 +99,32 @@ def build_board(user: Any, year: int, today: datetime.date, cap: int) -> list[Bo
         for value, label in Status.choices
         if value != Status.WITHDRAWN
     }
+    tasks = visible_tasks(user).filter(year=year)
+    for status, count in tasks.order_by().values_list("status").annotate(n=Count("id")):
+        columns[status].count = count
+    place = Window(RowNumber(), partition_by=[F("status")], order_by=[F("deadline"), F("id")])
     rows = (
-        visible_tasks(user)
-        .filter(year=year)
+        tasks.annotate(place=place)
+        .filter(place__lte=cap)
         .order_by("deadline", "id")
         .values_list(
             "id", "title", "status", "deadline", "lead_unit__name", "lead_unit__short_name"
         )
     )
     for pk, title, status, deadline, unit_name, unit_short_name in rows:
-        column = columns[status]
-        column.count += 1
-        if len(column.cards) < cap:
-            state = state_of(status, deadline, today)
-            column.cards.append(
-                {
-                    "id": pk,
-                    "title": title,
-                    "status": status,
-                    "deadline": deadline,
-                    "state": state,
-                    "state_label": labels[state],
-                    "status_label": str(Status(status).label),
-                    "unit": unit_short_name or unit_name,
-                }
-            )
+        state = state_of(status, deadline, today)
+        columns[status].cards.append(
+            {
+                "id": pk,
+                "title": title,
+                "status": status,
+                "deadline": deadline,
+                "state": state,
+                "state_label": labels[state],
+                "status_label": str(Status(status).label),
+                "unit": unit_short_name or unit_name,
+            }
+        )
     return list(columns.values())
 
 

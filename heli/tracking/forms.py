@@ -9,9 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from heli.lib.dates import format_date
 from heli.lib.forms import DateField
+from heli.lib.widgets import QuickSelect
 from heli.org.models import Committee, Department, Unit
 from heli.tracking.actions import reason_required
 from heli.tracking.models import Task
+from heli.tracking.pickers import parent_candidates
 from heli.tracking.workflow import NEEDS_CONFIRMATION, NEEDS_REASON, Status, Step
 
 
@@ -27,12 +29,27 @@ class TaskForm(forms.Form):
         required=False,
         help_text=_("For example: 2026 key points of party building in organs."),
     )
-    lead_unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=Unit.objects.none())
+    # Every active unit of the committee: drawn without a template per option.
+    lead_unit = forms.ModelChoiceField(
+        label=_("Lead unit"), queryset=Unit.objects.none(), widget=QuickSelect
+    )
+    # Drawn as a checklist that filters as one types and ticks a group at a time
+    # (heli.tracking.pickers); the field checks what is sent.
     cooperating_units = forms.ModelMultipleChoiceField(
         label=_("Cooperating units"),
         queryset=Unit.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _(
+                "Choose the cooperating units from the list: %(value)s is not a unit of "
+                "this committee that exists now."
+            ),
+            "invalid_pk_value": _(
+                "Choose the cooperating units from the list: %(pk)s is not a unit of "
+                "this committee that exists now."
+            ),
+        },
     )
     department = forms.ModelChoiceField(
         label=_("Supervising department"), queryset=Department.objects.none()
@@ -40,11 +57,19 @@ class TaskForm(forms.Form):
     assigned_at = DateField(label=_("Assigned on"))
     deadline = DateField(label=_("Deadline"))
     priority = forms.ChoiceField(label=_("Priority"), choices=Task.Priority.choices)
+    # Found by searching (heli.tracking.pickers), which fills in this hidden field.
     parent = forms.ModelChoiceField(
         label=_("Parent task"),
         queryset=Task.objects.none(),
         required=False,
+        widget=forms.HiddenInput,
         help_text=_("Leave empty for a top-level task. Tasks have two levels at most."),
+        error_messages={
+            "invalid_choice": _(
+                "That task cannot be chosen as the parent: it is not an open task you can "
+                "see. Search again."
+            )
+        },
     )
     weight = forms.IntegerField(
         label=_("Weight in the parent's progress"),
@@ -59,6 +84,7 @@ class TaskForm(forms.Form):
         *args: Any,
         committee: Committee,
         departments: Any,
+        user: Any,
         task: Task | None = None,
         **kwargs: Any,
     ) -> None:
@@ -74,17 +100,19 @@ class TaskForm(forms.Form):
         units = Unit.objects.filter(committee=committee, status=Unit.Status.ACTIVE).order_by(
             "sort_order", "id"
         )
-        cast("forms.ModelChoiceField[Any]", self.fields["lead_unit"]).queryset = units
+        lead_unit = cast("forms.ModelChoiceField[Any]", self.fields["lead_unit"])
+        lead_unit.queryset = units
+        # Drawn from (id, name) pairs; the queryset still checks the unit sent.
+        lead_unit.choices = [("", lead_unit.empty_label), *units.values_list("pk", "name")]
         cast(
             "forms.ModelMultipleChoiceField[Any]", self.fields["cooperating_units"]
         ).queryset = units
         cast("forms.ModelChoiceField[Any]", self.fields["department"]).queryset = departments
-        # Sub-tasks stay choosable so that picking one gets the two-levels message.
-        parents = Task.objects.filter(committee=committee).open_work()
-        if task is not None:
-            parents = parents.exclude(pk=task.pk)
-        cast("forms.ModelChoiceField[Any]", self.fields["parent"]).queryset = parents.order_by(
-            "-year", "id"
+        # The open tasks the person sees; sub-tasks stay choosable so that picking one
+        # gets the two-levels message.
+        parents = parent_candidates(user, task.pk if task is not None else None)
+        cast("forms.ModelChoiceField[Any]", self.fields["parent"]).queryset = parents.filter(
+            committee=committee
         )
 
 
@@ -95,7 +123,8 @@ class TaskFilterForm(forms.Form):
         label=_("Unit"),
         queryset=Unit.objects.none(),
         required=False,
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        # Every unit of the committee: drawn without a template per option.
+        widget=QuickSelect(attrs={"class": "form-select form-select-sm"}),
     )
     department = forms.ModelChoiceField(
         label=_("Department"),
@@ -115,6 +144,9 @@ class TaskFilterForm(forms.Form):
         unit_field = cast("forms.ModelChoiceField[Any]", self.fields["unit"])
         unit_field.queryset = units
         unit_field.empty_label = _("All units")
+        # Drawn from (id, name) pairs, not model rows: a committee has a thousand units.
+        # The queryset still checks the unit sent.
+        unit_field.choices = [("", unit_field.empty_label), *units.values_list("pk", "name")]
         department_field = cast("forms.ModelChoiceField[Any]", self.fields["department"])
         department_field.queryset = departments
         department_field.empty_label = _("All departments")

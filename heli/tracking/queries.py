@@ -76,3 +76,22 @@ class TaskQuerySet(models.QuerySet[_T]):
         if state not in states.STATES:
             return self.none()
         return self.filter(state_q(state, today))
+
+
+# Each colour as a number, worst highest (overdue 5 … closed 1; 0 is no task at all), so
+# that the worst colour of a group of tasks is the ``Max()`` of their ranks.
+RANKS = {state: len(states.STATES) - i for i, state in enumerate(states.STATES)}
+
+
+def of_rank(rank: int) -> str | None:
+    """The colour of a rank of :data:`RANKS` (None for 0: no task)."""
+    return states.STATES[len(states.STATES) - rank] if rank else None
+
+
+def state_rank(today: datetime.date) -> models.Case:
+    """A task's colour as its rank in :data:`RANKS`, as a query expression."""
+    return models.Case(
+        *(models.When(state_q(s, today), then=models.Value(RANKS[s])) for s in states.STATES),
+        default=models.Value(0),
+        output_field=models.IntegerField(),
+    )

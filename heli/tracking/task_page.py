@@ -267,6 +267,9 @@ def _page(
         "reports": task.reports.select_related("by").prefetch_related("attachments"),
         "extensions": task.extensions.select_related("requested_by", "decided_by"),
         "children": with_units(visible_tasks(request.user).filter(parent=task)),
+        # A unit leading a sub-task may not see another unit's parent: named, not linked.
+        "parent_visible": task.parent_id is not None
+        and visible_tasks(request.user).filter(pk=task.parent_id).exists(),
         "today": timezone.localdate(),
         "Status": {s.name: s.value for s in Status},
     }

@@ -1,17 +1,20 @@
 """What the battle map adds to the shared pages and registries: its menu section and
-entries, the "assign a task" button on a unit's page, its exports and its tasks as
-search documents."""
+entries, "waiting for me" on the home page, the "assign a task" button and the list of
+tasks on a unit's page, its exports and its tasks as search documents."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from heli.accounts.policy import Action, can
+from heli.lib.dates import current_year
 from heli.lib.exports import EXPORTS, ExportKind
 from heli.lib.search import SEARCH_SOURCES, SearchDocument, SearchSource
 from heli.lib.ui import (
@@ -19,13 +22,23 @@ from heli.lib.ui import (
     MENU_ENTRIES,
     MENU_SECTIONS,
     RECORD_ACTIONS,
+    RECORD_PANELS,
     HomeCard,
     MenuEntry,
     MenuSection,
     RecordAction,
+    RecordPanel,
 )
-from heli.tracking.lists import WAITING_LABELS, waiting_tasks
-from heli.tracking.models import Task
+from heli.org.models import Unit
+from heli.tracking.lists import (
+    WAITING_LABELS,
+    list_url,
+    urgent_first,
+    visible_tasks,
+    waiting_counts,
+    waiting_first,
+)
+from heli.tracking.models import Task, TaskUnit
 
 
 def sees_tasks(user: Any) -> bool:
@@ -40,35 +53,67 @@ def _assign_to_unit(user: Any, unit: Any) -> str:
 
 # How many waiting tasks the home page names, the most pressing first.
 FIRST_WAITING = 5
+# How many of a unit's tasks its page lists; the task list has them all.
+UNIT_PANEL_TASKS = 20
 
 
 def waiting_card(request: Any) -> dict[str, Any] | None:
-    """The home page's "waiting for me": one count per kind of work this person does,
-    then the first tasks themselves (to sign for first: what has just been assigned)."""
+    """The home page's "waiting for me": one count per kind of work this person does, each
+    opening the task list of exactly those tasks, then the first tasks themselves (to sign
+    for first: what has just been assigned)."""
     if not sees_tasks(request.user):
         return None
-    url = reverse("tracking:waiting")
-    counts = []
-    first: list[dict[str, Any]] = []
-    for key, qs in waiting_tasks(request.user).items():
-        # A kind that cannot concern this person (not their role) is not shown at all.
-        if qs.query.is_empty():
-            continue
-        count = qs.count()
-        counts.append({"label": WAITING_LABELS[key], "count": count, "url": f"{url}#waiting-{key}"})
-        if count and len(first) < FIRST_WAITING:
-            for task in qs.select_related("lead_unit").order_by("deadline", "id")[
-                : FIRST_WAITING - len(first)
-            ]:
-                first.append({"task": task, "label": WAITING_LABELS[key]})
-    if not counts:
+    # The kinds that cannot concern this person (not their role) are not there at all.
+    found = waiting_counts(request.user)
+    if not found:
         return None
+    counts = [
+        {
+            "key": key,
+            "label": WAITING_LABELS[key],
+            "count": n,
+            "url": list_url(waiting=key),
+            "pressing": key != "unit_open",
+        }
+        for key, n in found.items()
+    ]
+    first = [
+        {"task": task, "label": WAITING_LABELS[key]}
+        for task, key in (waiting_first(request.user, FIRST_WAITING) if any(found.values()) else [])
+    ]
     return {
         "counts": counts,
-        "total": sum(c["count"] for c in counts),
-        "url": url,
+        "total": sum(found.values()),
+        "url": reverse("tracking:waiting"),
         "first": first,
         "today": timezone.localdate(),
+    }
+
+
+def unit_tasks_panel(request: Any, unit: Unit) -> dict[str, Any] | None:
+    """A unit's page: this work year's tasks it leads or cooperates on that the viewer
+    sees, the most urgent first, with a link to all of them in the task list."""
+    if not sees_tasks(request.user):
+        return None
+    year = current_year()
+    tasks = (
+        visible_tasks(request.user)
+        .filter(year=year)
+        .filter(Q(lead_unit=unit) | Q(pk__in=TaskUnit.objects.filter(unit=unit).values("task")))
+    )
+    rows = list(urgent_first(tasks).select_related("lead_unit")[:UNIT_PANEL_TASKS])
+    total = tasks.count()
+    return {
+        "title": gettext("Tasks of %(year)s") % {"year": year},
+        "unit": unit,
+        "tasks": rows,
+        "total": total,
+        "year": year,
+        "today": timezone.localdate(),
+        "more_url": list_url(year=year, unit=unit.pk),
+        "more_label": gettext("All %(count)s in the task list") % {"count": total}
+        if total > UNIT_PANEL_TASKS
+        else gettext("Open in the task list"),
     }
 
 
@@ -112,6 +157,16 @@ def register() -> None:
             _("Assign a task to this unit"),
             _assign_to_unit,
             icon="bi-send-plus",
+            order=10,
+        )
+    )
+    RECORD_PANELS.register(
+        RecordPanel(
+            "tracking.unit_tasks",
+            "org.unit",
+            _("Tasks"),
+            "tracking/unit_tasks_panel.html",
+            unit_tasks_panel,
             order=10,
         )
     )

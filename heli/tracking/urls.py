@@ -1,12 +1,15 @@
 from django.urls import path
 
-from heli.tracking import board, dashboards, exports, task_page, views
+from heli.tracking import board, dashboards, exports, pickers, task_page, views
 
 app_name = "tracking"
 
 urlpatterns = [
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/new/", views.task_create, name="task_create"),
+    path("tasks/pick/parents/", pickers.parent_search, name="picker_parents"),
+    path("tasks/pick/parent/", pickers.parent_chosen, name="picker_parent_chosen"),
+    path("tasks/pick/groups/", pickers.unit_groups, name="picker_groups"),
     path("tasks/export/", exports.task_list_export, name="task_export"),
     path("wallchart/", board.wallchart, name="wallchart"),
     path("wallchart/export/", exports.wallchart_export, name="wallchart_export"),

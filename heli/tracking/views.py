@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.forms import Form
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,14 +27,17 @@ from heli.lib.forms import SAME_CONTENT_MINUTES, Created, apply_errors, bootstra
 from heli.lib.http import AuthedRequest
 from heli.lib.idempotency import new_token
 from heli.org.models import Department
-from heli.tracking import access, actions
+from heli.tracking import access, actions, pickers
 from heli.tracking.board import status_badges
 from heli.tracking.forms import TaskForm
 from heli.tracking.lists import (
     WAITING_LABELS,
     chart_filters,
     filtered_tasks,
+    list_url,
+    opened_plain,
     require_view,
+    urgent_first,
     waiting_tasks,
     with_units,
 )
@@ -42,20 +45,30 @@ from heli.tracking.models import Task
 from heli.tracking.states import state_labels
 
 TASKS_PER_PAGE = 30
+# The most "Waiting for me" shows of one kind; each kind's full list is the task list's.
+WAITING_ROWS = 200
 
 
 @require_GET
 def task_list(request: AuthedRequest) -> HttpResponse:
     require_view(request)
-    form, tasks = filtered_tasks(request)
-    tasks = with_units(tasks.order_by("deadline", "id"))
+    form, tasks = filtered_tasks(request, defaults=True)
+    tasks = with_units(urgent_first(tasks))
     page = Paginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    # Opened without filters, the list holds this year's open tasks: its pages and its
+    # export carry those filters, as the form shows them.
+    plain = opened_plain(request.GET)
+    query = QueryDict(mutable=True)
+    query.update(form.data)
     query.pop("page", None)
+    waiting_key = form.cleaned_data.get("waiting") if form.is_valid() else ""
     context = {
         "form": form,
         "page": page,
         "query": query.urlencode(),
+        "plain": plain,
+        "everything_url": list_url(year="", status=""),
+        "waiting_label": WAITING_LABELS.get(waiting_key or "", ""),
         "can_add": can(request.user, Action.CHANGE, Task),
         "today": timezone.localdate(),
         "chart_filters": chart_filters(request.GET),
@@ -74,8 +87,16 @@ def _departments_for(request: AuthedRequest) -> QuerySet[Department]:
     return departments.filter(pk__in=s.department_ids)
 
 
-def _render_form(request: AuthedRequest, form: Form, context: dict[str, Any]) -> HttpResponse:
-    return render(request, "tracking/task_form.html", {"form": bootstrap(form), **context})
+def _render_form(
+    request: AuthedRequest,
+    form: Form,
+    context: dict[str, Any],
+    redisplay: pickers.Redisplay | None = None,
+) -> HttpResponse:
+    picked = pickers.form_context(request, form, task=context.get("task"), redisplay=redisplay)
+    return render(
+        request, "tracking/task_form.html", {"form": bootstrap(form), "picker": picked, **context}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -84,7 +105,11 @@ def task_create(request: AuthedRequest) -> HttpResponse:
         deny(Action.CHANGE, request=request, model=Task)
     departments = _departments_for(request)
     context = {"title": _("Assign a task"), "cancel_url": reverse("tracking:task_list")}
-    kwargs: dict[str, Any] = {"committee": request.committee, "departments": departments}
+    kwargs: dict[str, Any] = {
+        "committee": request.committee,
+        "departments": departments,
+        "user": request.user,
+    }
     if request.method != "POST":
         today = timezone.localdate()
         initial: dict[str, Any] = {
@@ -101,6 +126,11 @@ def task_create(request: AuthedRequest) -> HttpResponse:
             initial["lead_unit"] = int(lead_unit_id)
         form = TaskForm(initial=initial, **kwargs)
         return _render_form(request, form, {**context, "token": new_token()})
+
+    # A picker's button (no script): the form again as typed, nothing saved.
+    if again := pickers.round_trip(request, lambda initial: TaskForm(initial=initial, **kwargs)):
+        token = request.POST.get("submission") or new_token()
+        return _render_form(request, again[0], {**context, "token": token}, again[1])
 
     def create(data: dict[str, Any]) -> Created:
         task = actions.create_task(request.committee, data, request.user)
@@ -158,6 +188,7 @@ def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     kwargs: dict[str, Any] = {
         "committee": request.committee,
         "departments": departments,
+        "user": request.user,
         "task": task,
     }
     if request.method != "POST":
@@ -165,6 +196,10 @@ def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         initial["cooperating_units"] = [c.unit_id for c in task.cooperations.all()]
         initial["version"] = task.version
         return _render_form(request, TaskForm(initial=initial, **kwargs), context)
+    if again := pickers.round_trip(
+        request, lambda initial: TaskForm(initial=initial, **kwargs), task=task
+    ):
+        return _render_form(request, again[0], context, again[1])
     form = TaskForm(request.POST, **kwargs)
     if form.is_valid():
         data = form.cleaned_data
@@ -182,11 +217,15 @@ def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def waiting(request: AuthedRequest) -> HttpResponse:
     require_view(request)
     sections = [
-        (key, WAITING_LABELS[key], list(with_units(qs.order_by("deadline", "id"))[:200]))
+        (key, WAITING_LABELS[key], list(with_units(urgent_first(qs))[:WAITING_ROWS]))
         for key, qs in waiting_tasks(request.user).items()
     ]
     return render(
         request,
         "tracking/waiting.html",
-        {"sections": sections, "today": timezone.localdate()},
+        {
+            "sections": sections,
+            "anything": any(rows for _key, _label, rows in sections),
+            "today": timezone.localdate(),
+        },
     )

@@ -107,19 +107,71 @@ def test_a_code_cannot_be_used_twice(client: Client, world: World) -> None:
     assert client.get(HOME)["Location"].startswith(VERIFY)
 
 
-def test_wrong_code_is_refused_audited_and_throttled(client: Client, world: World) -> None:
+def test_one_wrong_code_then_the_right_one_signs_in(client: Client, world: World) -> None:
     user = world.user("leader")
     device = enrolled(user)
     sign_in(client, "leader", PASSWORD)
     response = client.post(VERIFY, {"code": wrong_code(device)})
     assert response.status_code == 200
-    assert "code" in response.context["form"].errors
+    [error] = response.context["form"].errors["code"]
+    assert error.startswith("验证码不正确。") and "再失败 4 次，该账号将被锁定 15 分钟。" in error
+    assert "之后" not in error  # no wait after a single wrong code
     rows = audited(events.OTP_FAILURE, user=user)
     assert len(rows) == 1 and rows[0].result == "failure"
-    # Right after a wrong code even the right one waits (django-otp's doubling delay).
-    assert client.post(VERIFY, {"code": code_for(device)}).status_code == 200
+    # At once, without waiting: the right code is taken.
+    response = client.post(VERIFY, {"code": code_for(device)})
+    assert response.status_code == 302
+    assert not AccessAttempt.objects.filter(username="leader").exists()
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 0
+
+
+def test_after_several_wrong_codes_the_next_try_waits_and_the_page_says_until_when(
+    client: Client, world: World
+) -> None:
+    device = enrolled(world.user("leader"))
+    sign_in(client, "leader", PASSWORD)
+    for _ in range(otp.FREE_WRONG_CODES):
+        assert client.post(VERIFY, {"code": wrong_code(device)}).status_code == 200
+    response = client.post(VERIFY, {"code": wrong_code(device)})
+    [error] = response.context["form"].errors["code"]
+    device.refresh_from_db()
+    until = otp.wait_until(device)
+    assert until is not None
+    assert abs((until - timezone.now()) - otp.FIRST_WAIT) < datetime.timedelta(seconds=5)
+    assert timezone.localtime(until).strftime("%H:%M:%S") in error
+    assert "再失败 2 次" in error
+    # During the wait even the right code is not checked, and not counted.
+    response = client.post(VERIFY, {"code": code_for(device)})
+    assert response.status_code == 200
+    [error] = response.context["form"].errors["code"]
+    assert error.startswith("这次输入的动态口令未核对。")
+    assert timezone.localtime(until).strftime("%H:%M:%S") in error
+    assert AccessAttempt.objects.get(username="leader").failures_since_start == 3
+    assert 'id="otp-wait"' in client.get(VERIFY).content.decode()
     unthrottle(device)
     assert client.post(VERIFY, {"code": code_for(device)}).status_code == 302
+
+
+def test_the_wait_doubles_and_never_outlasts_the_lockout(world: World) -> None:
+    device = enrolled(world.user("leader"))
+    now = timezone.now()
+    waits = []
+    for wrong in (2, 3, 4, 5, 30):
+        device.throttling_failure_count = wrong
+        device.throttling_failure_timestamp = now
+        until = otp.wait_until(device)
+        waits.append(None if until is None else round((until - now).total_seconds()))
+    assert waits == [None, 30, 60, 120, 15 * 60]
+
+
+def test_wrong_passwords_before_count_in_the_tries_left(client: Client, world: World) -> None:
+    device = enrolled(world.user("leader"))
+    sign_in(client, "leader", "wrong-Password-1")
+    sign_in(client, "leader", "wrong-Password-1")
+    sign_in(client, "leader", PASSWORD)
+    response = client.post(VERIFY, {"code": wrong_code(device)})
+    assert "再失败 2 次" in response.context["form"].errors["code"][0]
 
 
 def test_five_wrong_codes_lock_the_account(client: Client, world: World) -> None:

@@ -3,7 +3,7 @@
 ``heli/lib/tests/sample_area`` is installed for the tests (``HELI_EXTRA_APPS`` in the
 pytest options) and edits nothing outside itself: its ``AppConfig.ready()`` registers its
 model's access rules, a task source, a reminder kind, a demonstration loader and a menu
-entry. These tests show the policy, the wall chart's source columns, ``send_reminders``,
+entry, and mounts its pages through ``url_prefix``. These tests show the policy, the wall chart's source columns, ``send_reminders``,
 ``load_demo`` and the menu picking them up.
 """
 
@@ -155,6 +155,16 @@ def test_the_menu_shows_the_areas_entry_to_whom_it_says(world: World) -> None:
     client.force_login(world.users["leader"])
     page = client.get(reverse("home")).content.decode()
     assert "Sample area" in page and "Sample things" in page
+
+
+def test_the_areas_pages_are_mounted_from_its_config(world: World) -> None:
+    """``url_prefix`` on the area's config mounts its ``urls`` (root urls name no area)."""
+    assert reverse("sample_area:things") == "/sample-area/things/"
+    client = Client()
+    client.force_login(world.users["leader"])
+    response = client.get("/sample-area/things/")
+    assert response.status_code == 200
+    assert response.content.decode() == "things of leader"
 
 
 def test_a_demo_loader_that_needs_a_missing_one_is_refused() -> None:

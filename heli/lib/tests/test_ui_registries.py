@@ -71,7 +71,7 @@ def test_home_cards_show_only_when_they_have_something(world: World) -> None:
         return {"n": 3} if request.user.username == "leader" else None
 
     card = HomeCard("test.card", "partials/messages.html", mine)
-    with HOME_CARDS.adding(card):
+    with HOME_CARDS.only(card):
         client = Client()
         client.force_login(world.user("leader"))
         shown = client.get(reverse("home")).context["cards"]

@@ -11,6 +11,7 @@ from django.db.models import Model, QuerySet
 class SampleAreaConfig(AppConfig):
     name = "heli.lib.tests.sample_area"
     label = "sample_area"
+    url_prefix = "sample-area"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
@@ -87,7 +88,7 @@ class SampleAreaConfig(AppConfig):
             MenuEntry(
                 "sample_area.things",
                 "Sample things",
-                "notifications:centre",
+                "sample_area:things",
                 "sample_area",
                 "bi-box",
                 shown_to=lambda user: can(user, Action.VIEW, Thing),

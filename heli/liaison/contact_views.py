@@ -429,6 +429,12 @@ def _page(
         "channel": Channel(contact.channel).label,
         "subjects": [Subject(s).label for s in contact.subjects if s in Subject.values],
         "units": [link.unit for link in links],
+        # Another unit's page may be closed to a unit's people: named, not linked.
+        "openable_units": set(
+            visible(request.user, Unit)
+            .filter(pk__in=[link.unit_id for link in links])
+            .values_list("pk", flat=True)
+        ),
         "committee_people": committee_people,
         "unit_people": unit_people,
         "files": files,

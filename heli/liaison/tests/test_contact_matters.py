@@ -159,3 +159,18 @@ def test_a_unit_reached_with_others_sees_its_own_matters_only(world: World) -> N
     assert reverse("tracking:task_detail", args=[task.pk]) not in page
     listing = unit.get(reverse("liaison:contact_list"), {"year": contact.year})
     assert [c.matters_total for c in listing.context["page"].object_list] == [0]
+
+
+def test_a_unit_sees_the_other_units_of_a_contact_named_but_linked_only_if_it_may_open_them(
+    world: World,
+) -> None:
+    contact = make_contact(world, units=[world.units[0], world.units[2]])
+    unit = Client()
+    unit.force_login(world.user("unit0_secretary"))
+    page = unit.get(contact.get_absolute_url()).content.decode()
+    for shown in world.units[0], world.units[2]:
+        url = reverse("org:unit_detail", args=[shown.pk])
+        opens = unit.get(url).status_code == 200
+        assert shown.name in page
+        assert (f'href="{url}"' in page) == opens
+    assert unit.get(reverse("org:unit_detail", args=[world.units[2].pk])).status_code == 404

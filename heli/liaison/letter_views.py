@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from heli.accounts.policy import Action, can, scope_of, visible
 from heli.audit import events
 from heli.audit.actions import deny, record
-from heli.files.actions import CheckedUpload, check_upload, store_upload
+from heli.files.actions import CheckedUpload, check_upload, keep_upload
 from heli.files.models import Attachment
 from heli.files.refusals import UploadRefused
 from heli.liaison import documents, letters
@@ -581,9 +581,15 @@ def letter_template(request: AuthedRequest) -> HttpResponse:
     form = TemplateForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         uploaded = form.cleaned_data["file"]
+        checked = None
         try:
-            _check_template(uploaded)
-            store_upload(
+            if not (uploaded.name or "").lower().endswith(".docx"):
+                raise ValidationError(
+                    {"file": _("The template must be a Word file ending in .docx.")}
+                )
+            # The upload's own checks first (size, type, archive bombs, viruses): only a
+            # file that passed them is opened to look for the placeholders.
+            checked = check_upload(
                 uploaded,
                 committee=request.committee,
                 unit=None,
@@ -591,9 +597,13 @@ def letter_template(request: AuthedRequest) -> HttpResponse:
                 request=request,
                 belongs_to=liaison,
             )
+            _check_template(checked.temp_path.read_bytes())
+            keep_upload(checked, request=request)
         except UploadRefused as refused:
             form.add_error("file", refused.messages)
         except ValidationError as refused:
+            if checked is not None:
+                checked.discard()
             apply_errors(form, refused)
         else:
             messages.success(request, _("The new letter template is in use from now on."))
@@ -610,12 +620,8 @@ def letter_template(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _check_template(uploaded: UploadedFile) -> None:
-    name = (uploaded.name or "").lower()
-    if not name.endswith(".docx"):
-        raise ValidationError({"file": _("The template must be a Word file ending in .docx.")})
-    data = uploaded.read()
-    uploaded.seek(0)
+def _check_template(data: bytes) -> None:
+    """Refuse a template that Word cannot open or that lacks a placeholder."""
     try:
         missing = documents.missing_placeholders(data)
     except ValueError as error:

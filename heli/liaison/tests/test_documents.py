@@ -95,3 +95,20 @@ def test_the_contact_record_as_word(world: World) -> None:
     assert letter.title in cells and "测试单位0、测试单位2" in cells
     for name in ("unit2_staff", "sysadmin", "outsider"):
         assert _client(world, name).get(url).status_code == 404, name
+
+
+def test_a_hostile_template_is_refused_by_the_upload_checks_before_it_is_opened(
+    world: World, storage: Any
+) -> None:
+    """A compression bomb named .docx never reaches the Word reader: the upload's own
+    checks refuse it first, with their message, and nothing is kept."""
+    from heli.files.models import Attachment
+    from heli.files.tests import samples
+
+    client = _client(world, "staff")
+    url = reverse("liaison:letter_template")
+    bomb = SimpleUploadedFile("模板.docx", samples.zeros_docx(200), "application/octet-stream")
+    response = client.post(url, {"file": bomb})
+    assert response.status_code == 400
+    assert "解压后的数据量" in " ".join(response.context["form"].errors["file"])
+    assert not Attachment.objects.filter(record_type="liaison.liaisonsettings").exists()

@@ -15,8 +15,9 @@ from django.db.models import Model, QuerySet
 
 from heli.accounts import policy
 from heli.accounts.models import ADMIN_ROLES, Role
-from heli.accounts.policy import Action, ChildOf, Rules, Scope
+from heli.accounts.policy import Action, ChildOf, Rules, Scope, scope_of
 from heli.liaison.models import Contact, ContactPerson, ContactUnit, Letter, LetterReceipt
+from heli.org.models import Department
 
 # Committee roles that read every contact, letter and receipt of the committee.
 READERS = frozenset({Role.COMMITTEE_LEADER, Role.COMMITTEE_STAFF, Role.MEETING_OFFICE})
@@ -30,6 +31,28 @@ def reads_all(s: Scope) -> bool:
 
 def records(s: Scope) -> bool:
     return not s.roles & ADMIN_ROLES and bool(s.roles & RECORDERS)
+
+
+def organization_department_ids(committee_id: int) -> set[int]:
+    """The Organization Department: the department that hosts the joint-meeting office."""
+    return set(
+        Department.objects.filter(committee_id=committee_id, is_meeting_office=True).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def edits_settings(user: Any) -> bool:
+    """Who changes the liaison settings: committee leaders and the staff of the
+    Organization Department (which hosts the joint-meeting office and keeps the ledger)."""
+    s = scope_of(user)
+    if s.committee_id is None or s.roles & ADMIN_ROLES:
+        return False
+    if Role.COMMITTEE_LEADER in s.roles:
+        return True
+    if Role.COMMITTEE_STAFF not in s.roles or not s.department_ids:
+        return False
+    return bool(s.department_ids & organization_department_ids(s.committee_id))
 
 
 class ContactRules(Rules):

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from heli.liaison import coverage, coverage_reminders
+from heli.liaison.access import edits_settings
 from heli.liaison.board_views import board_url, forecast_sentence, sees_board
-from heli.liaison.settings_views import edits_settings
 from heli.lib.ui import HOME_CARDS, MENU_ENTRIES, HomeCard, MenuEntry
 
 # Registered by importing it (the @reminder decorator).

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET
 from heli.accounts.policy import Action, scope_of
 from heli.audit.actions import record_denial
 from heli.liaison import coverage, settings_views
-from heli.liaison.access import reads_all
+from heli.liaison.access import edits_settings, reads_all
 from heli.liaison.coverage import COLOURS, Board, Forecast, MatrixRow, UnitRow
 from heli.liaison.models import SUBJECT_CODES, Contact, Form, Subject
 from heli.lib.dates import current_year, format_date
@@ -291,7 +291,7 @@ def coverage_board(request: AuthedRequest) -> HttpResponse:
         "legend": legend(full),
         "colour_label": str(labels[filters.colour]) if filters.colour else "",
         "my_groups": _my_groups(request.user, full),
-        "can_edit_settings": settings_views.edits_settings(request.user),
+        "can_edit_settings": edits_settings(request.user),
         "contacts_base": _contact_list_path(),
         "matrix_url": board_url("liaison:board_matrix", year=year, group=group),
     }

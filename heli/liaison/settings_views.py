@@ -22,41 +22,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from heli.accounts.models import ADMIN_ROLES, Role, User
-from heli.accounts.policy import Action, scope_of
+from heli.accounts.models import User
+from heli.accounts.policy import Action
 from heli.audit import events
 from heli.audit.actions import deny, record
+from heli.liaison.access import edits_settings
 from heli.liaison.coverage import settings_for
 from heli.liaison.models import LiaisonSettings
 from heli.lib.forms import bootstrap
 from heli.lib.http import AuthedRequest
-from heli.org.models import Committee, Department
+from heli.org.models import Committee
 
 # The ranges each setting may take, checked by the form.
 RULE_RANGE = (1, 12)
 WARN_RANGE = (1, 180)
 LETTER_REMINDER_RANGE = (1, 60)
-
-
-def organization_department_ids(committee_id: int) -> set[int]:
-    """The Organization Department: the department that hosts the joint-meeting office."""
-    return set(
-        Department.objects.filter(committee_id=committee_id, is_meeting_office=True).values_list(
-            "pk", flat=True
-        )
-    )
-
-
-def edits_settings(user: Any) -> bool:
-    """Committee leaders and the Organization Department's staff."""
-    s = scope_of(user)
-    if s.committee_id is None or s.roles & ADMIN_ROLES:
-        return False
-    if Role.COMMITTEE_LEADER in s.roles:
-        return True
-    if Role.COMMITTEE_STAFF not in s.roles or not s.department_ids:
-        return False
-    return bool(s.department_ids & organization_department_ids(s.committee_id))
 
 
 def _range_text(low: int, high: int) -> str:

@@ -11,8 +11,6 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Window
-from django.db.models.functions import RowNumber
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -22,7 +20,15 @@ from django.views.decorators.http import require_GET
 from heli.lib.dates import current_year
 from heli.lib.http import AuthedRequest
 from heli.tracking.chart import chart_by, drawn_table
-from heli.tracking.lists import list_url, requested_year, require_view, visible_tasks
+from heli.tracking.lists import (
+    first_by_deadline,
+    list_url,
+    requested_year,
+    require_view,
+    status_counts,
+    visible_tasks,
+)
+from heli.tracking.models import Task
 from heli.tracking.states import state_labels, state_of
 from heli.tracking.workflow import Status
 
@@ -88,9 +94,10 @@ class BoardColumn:
 def build_board(user: Any, year: int, today: datetime.date, cap: int) -> list[BoardColumn]:
     """The year's visible tasks in one column per status, the first ``cap`` cards of each.
 
-    Two queries whatever the committee's size: the count of each status, and each
-    status's first ``cap`` tasks by deadline (a row number over the status, in SQL), so
-    the board moves at most ``cap`` rows a column, not the year's every task.
+    Two queries whatever the committee's size: the count of each status
+    (:func:`status_counts`, none when they are cached), and each status's first ``cap``
+    tasks by deadline (:func:`first_by_deadline`: an indexed read of at most ``cap``
+    rows a status), so the board neither moves nor sorts the year's every task.
     """
     labels = state_labels()
     # Withdrawn tasks are on no board (``visible_tasks`` leaves them out): no column.
@@ -100,12 +107,10 @@ def build_board(user: Any, year: int, today: datetime.date, cap: int) -> list[Bo
         if value != Status.WITHDRAWN
     }
     tasks = visible_tasks(user).filter(year=year)
-    for status, count in tasks.order_by().values_list("status").annotate(n=Count("id")):
+    for status, count in status_counts(user, year).items():
         columns[status].count = count
-    place = Window(RowNumber(), partition_by=[F("status")], order_by=[F("deadline"), F("id")])
     rows = (
-        tasks.annotate(place=place)
-        .filter(place__lte=cap)
+        Task.objects.filter(pk__in=first_by_deadline(tasks, cap, columns))
         .order_by("deadline", "id")
         .values_list(
             "id", "title", "status", "deadline", "lead_unit__name", "lead_unit__short_name"

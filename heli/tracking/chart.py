@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,8 +33,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from heli.accounts.policy import scope_of
+from heli.audit import events
 from heli.org.models import GroupMembership, Unit
-from heli.tracking import sources
+from heli.tracking import generations, sources
 from heli.tracking.access import TASK_READERS
 from heli.tracking.lists import OTHER_MONTH, query_string, visible_tasks
 from heli.tracking.queries import of_rank, state_rank
@@ -323,41 +323,34 @@ def build_chart(user: Any, year: int, by: str, today: datetime.date) -> Chart:
 
 # --- The drawn chart, cached and kept current on write ------------------------------
 # A chart of 1,220 units is 17,000 cells; it changes only when a task, a unit or a group
-# does. The drawn table is kept in the cache under the committee's generation, which
-# every such write replaces (:func:`forget`, connected by :func:`connect`), at once and
-# again when the transaction commits — so no reader stores a chart of the old rows under
-# the new generation. The key also names the day (colours follow the date), the language
-# and whose rows the reader sees. The expiry only bounds a write that bypasses the
-# signals (a bulk insert: call :func:`forget` after it).
-CACHE_SECONDS = 600
+# does. The drawn table is kept in the cache under the committee's generation
+# (:mod:`heli.tracking.generations`), which every such write replaces (:func:`forget`,
+# connected by :func:`connect`), at once and again when the transaction commits — so no
+# reader stores a chart of the old rows under the new generation. The key also names the
+# day (colours follow the date), the language and whose rows the reader sees. The expiry
+# only bounds a write that bypasses the signals (a bulk insert: call :func:`forget`).
+CACHE_SECONDS = generations.CACHE_SECONDS
 TABLE_TEMPLATE = "tracking/partials/wallchart_table.html"
 
 
-def _generation_key(committee_id: int | None) -> str:
-    return f"tracking:wallchart:generation:{committee_id or 0}"
-
-
 def forget(committee_id: int | None) -> None:
-    """Drop the committee's drawn charts: the next reader draws them again."""
-    cache.set(_generation_key(committee_id), uuid.uuid4().hex, None)
-
-
-def _generation(committee_id: int | None) -> str:
-    key = _generation_key(committee_id)
-    found = cache.get(key)
-    if found is None:
-        # A cache that lost the generation (restarted, evicted) starts a new one.
-        cache.add(key, uuid.uuid4().hex, None)
-        found = cache.get(key)
-    return str(found)
+    """Drop the committee's drawn charts (and all that is cached of its tasks)."""
+    generations.forget(committee_id)
 
 
 def table_key(user: Any, year: int, by: str, today: datetime.date) -> str:
     """The cache key of the chart ``user`` sees: the committee's generation, the year,
     the columns, the day, the language, and the reader's rows (all, or their units')."""
     s = scope_of(user)
-    rows = "all" if s.roles & TASK_READERS else ",".join(map(str, sorted(s.unit_ids)))
-    parts = (_generation(s.committee_id), year, by, today.isoformat(), get_language(), rows)
+    rows = generations.readers_rows(user)
+    parts = (
+        generations.generation(s.committee_id),
+        year,
+        by,
+        today.isoformat(),
+        get_language(),
+        rows,
+    )
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
     return f"tracking:wallchart:{s.committee_id or 0}:{digest}"
 
@@ -386,9 +379,34 @@ def _forget_on_write(sender: Any, instance: Any, **kwargs: Any) -> None:
     transaction.on_commit(lambda: forget(committee_id), robust=True)
 
 
+# Audited writes that can change a chart without a signal: a unit edited through
+# ``update_versioned`` (an ``update()``) is audited, not saved; so are imports.
+_AUDITED_TYPES = ("org.unit", "org.group", "org.groupyear", "tracking.task")
+_AUDITED_WRITES = (
+    events.RECORD_CREATED,
+    events.RECORD_UPDATED,
+    events.RECORD_DELETED,
+    events.BULK_UPDATE,
+)
+_AUDITED_ANYTHING = (events.IMPORT, events.RESTORE)
+
+
+def _forget_on_audit(sender: Any, instance: Any, created: bool = False, **kwargs: Any) -> None:
+    from heli.audit.models import AuditEvent
+
+    if not created or instance.result != AuditEvent.Result.SUCCESS:
+        return
+    if instance.event in _AUDITED_ANYTHING or (
+        instance.event in _AUDITED_WRITES and instance.object_type in _AUDITED_TYPES
+    ):
+        _forget_on_write(sender, instance)
+
+
 def connect() -> None:
     """Forget the committee's drawn charts whenever what they show is written: a task
-    (its steps cover the updates that bypass ``save()``), a unit, a group, a membership."""
+    (its steps cover the updates that bypass ``save()``), a unit, a group, a membership,
+    and the audited changes of these that an ``update()`` writes (a unit's new name)."""
+    from heli.audit.models import AuditEvent
     from heli.org.models import Group, GroupYear
     from heli.tracking.models import Task, TaskTransition
 
@@ -397,3 +415,4 @@ def connect() -> None:
             signal.connect(
                 _forget_on_write, sender=model, dispatch_uid=f"wallchart-{model.__name__}"
             )
+    post_save.connect(_forget_on_audit, sender=AuditEvent, dispatch_uid="wallchart-audit")

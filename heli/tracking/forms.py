@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from django import forms
+from django.db.models import Q
+from django.http import QueryDict
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from heli.lib.dates import format_date
@@ -116,16 +119,63 @@ class TaskForm(forms.Form):
         )
 
 
+# The most units a search of the unit box shows; more asks for more of the name.
+UNIT_MATCHES = 30
+MAX_UNIT_QUERY = 100
+MORE_UNITS = _("More units match: type more of the name.")
+
+
+class UnitMatches(NamedTuple):
+    units: list[tuple[int, str]]
+    more: bool
+
+
+def unit_matches(units: Any, typed: str) -> UnitMatches:
+    """The units of ``units`` whose name or short name holds every word of ``typed``,
+    in the committee's order, the first :data:`UNIT_MATCHES` of them. One query (none
+    when nothing is typed)."""
+    words = typed.split()[:5]
+    if not words:
+        return UnitMatches([], False)
+    found = units
+    for word in words:
+        found = found.filter(Q(name__icontains=word) | Q(short_name__icontains=word))
+    rows = list(found.order_by("sort_order", "id").values_list("pk", "name")[: UNIT_MATCHES + 1])
+    return UnitMatches(rows[:UNIT_MATCHES], len(rows) > UNIT_MATCHES)
+
+
+def unit_choice_list(
+    empty_label: str, chosen: tuple[int, str] | None, found: UnitMatches
+) -> list[tuple[Any, Any]]:
+    """The unit select's options: every unit, the chosen one, then the matches."""
+    options: list[tuple[Any, Any]] = [("", empty_label)]
+    if chosen is not None and chosen[0] not in {pk for pk, _name in found.units}:
+        options.append(chosen)
+    return [*options, *found.units]
+
+
 class TaskFilterForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
     status = forms.ChoiceField(label=_("Status"), required=False)
+    # A committee has a thousand units: they are found by typing (the box sends
+    # ``unit_q``), and the select holds the chosen unit and those that match.
     unit = forms.ModelChoiceField(
         label=_("Unit"),
         queryset=Unit.objects.none(),
         required=False,
-        # Every unit of the committee: drawn without a template per option.
-        widget=QuickSelect(attrs={"class": "form-select form-select-sm"}),
+        widget=QuickSelect(
+            attrs={"class": "form-select form-select-sm"},
+            search_url=reverse_lazy("tracking:unit_options"),
+            search_name="unit_q",
+            search_label=_("Find a unit by its name"),
+            search_attrs={
+                "class": "form-control form-control-sm mb-1",
+                "placeholder": _("Type part of a unit's name"),
+                "maxlength": MAX_UNIT_QUERY,
+            },
+        ),
     )
+    unit_q = forms.CharField(required=False, max_length=MAX_UNIT_QUERY, strip=True)
     department = forms.ModelChoiceField(
         label=_("Department"),
         queryset=Department.objects.none(),
@@ -144,12 +194,52 @@ class TaskFilterForm(forms.Form):
         unit_field = cast("forms.ModelChoiceField[Any]", self.fields["unit"])
         unit_field.queryset = units
         unit_field.empty_label = _("All units")
-        # Drawn from (id, name) pairs, not model rows: a committee has a thousand units.
-        # The queryset still checks the unit sent.
-        unit_field.choices = [("", unit_field.empty_label), *units.values_list("pk", "name")]
+        self._units = units
+        self._matches: UnitMatches | None = None
+        # The options are found when the select is drawn, after the form is cleaned:
+        # the chosen unit (read once, by the field's check) and what the box matched.
+        unit_field.choices = self._unit_choices
         department_field = cast("forms.ModelChoiceField[Any]", self.fields["department"])
         department_field.queryset = departments
         department_field.empty_label = _("All departments")
+
+    def _typed(self) -> str:
+        return str(self.data.get("unit_q") or "").strip()[:MAX_UNIT_QUERY] if self.is_bound else ""
+
+    def matches(self) -> UnitMatches:
+        """The units whose name holds every word typed in the unit box (one query, once)."""
+        if self._matches is None:
+            self._matches = unit_matches(self._units, self._typed())
+        return self._matches
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # Typed without choosing (no script, or Enter at once): one unit that matches is
+        # the one meant; several stay to be chosen from the select.
+        if not data.get("unit") and self._typed():
+            found = self.matches()
+            if len(found.units) == 1 and not found.more:
+                pk, name = found.units[0]
+                data["unit"] = self._units.model(pk=pk, name=name)
+                # Shown chosen, and carried by the list's pages and its export.
+                changed = self.data.copy() if isinstance(self.data, QueryDict) else dict(self.data)
+                changed["unit"] = str(pk)
+                self.data = changed
+        # The box finds units; it filters no task (nor is it a filter of the export).
+        data["unit_q"] = ""
+        return data
+
+    def _unit_choices(self) -> list[tuple[Any, Any]]:
+        unit_field = cast("forms.ModelChoiceField[Any]", self.fields["unit"])
+        widget = cast(QuickSelect, unit_field.widget)
+        cleaned = getattr(self, "cleaned_data", {})
+        chosen = cleaned.get("unit")
+        found = self.matches() if self._typed() else UnitMatches([], False)
+        widget.search_value = self._typed()
+        widget.more = str(MORE_UNITS) if found.more else ""
+        return unit_choice_list(
+            str(unit_field.empty_label), (chosen.pk, chosen.name) if chosen else None, found
+        )
 
 
 class ReportForm(forms.Form):

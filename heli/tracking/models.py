@@ -162,7 +162,19 @@ class Task(TenantModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["committee", "year", "status"], name="tracking_task_year_idx"),
+            # A year's tasks of one status in deadline order: the board's columns, the
+            # task list's pages (heli.tracking.lists.UrgentFirst) and every count by
+            # year and status read this index instead of sorting the year.
+            models.Index(
+                fields=["committee", "year", "status", "deadline", "id"],
+                name="tracking_task_year_status_due",
+            ),
+            # A department's tasks of one status in deadline order: what waits for its
+            # staff (to verify, overdue), counted and listed on the home page.
+            models.Index(
+                fields=["committee", "department", "status", "deadline", "id"],
+                name="tracking_task_dept_status_due",
+            ),
             models.Index(fields=["source_type", "source_id"], name="tracking_task_source_idx"),
         ]
 

@@ -7,6 +7,7 @@ app_name = "tracking"
 urlpatterns = [
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/new/", views.task_create, name="task_create"),
+    path("tasks/units/", views.unit_options, name="unit_options"),
     path("tasks/pick/parents/", pickers.parent_search, name="picker_parents"),
     path("tasks/pick/parent/", pickers.parent_chosen, name="picker_parent_chosen"),
     path("tasks/pick/groups/", pickers.unit_groups, name="picker_groups"),

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.forms import Form
 from django.http import HttpResponse, QueryDict
@@ -21,25 +21,32 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from heli.accounts.models import Role
-from heli.accounts.policy import Action, can, scope_of
+from heli.accounts.policy import Action, can, scope_of, visible
 from heli.audit.actions import deny
 from heli.lib.forms import SAME_CONTENT_MINUTES, Created, apply_errors, bootstrap, create_once
 from heli.lib.http import AuthedRequest
 from heli.lib.idempotency import new_token
-from heli.org.models import Department
+from heli.lib.widgets import options_html
+from heli.org.models import Department, Unit
 from heli.tracking import access, actions, pickers
 from heli.tracking.board import status_badges
-from heli.tracking.forms import TaskForm
+from heli.tracking.forms import (
+    MAX_UNIT_QUERY,
+    MORE_UNITS,
+    TaskForm,
+    unit_choice_list,
+    unit_matches,
+)
 from heli.tracking.lists import (
     WAITING_LABELS,
+    UrgentFirst,
     chart_filters,
+    counted_by_status,
     filtered_tasks,
     list_url,
     opened_plain,
     require_view,
-    urgent_first,
     waiting_tasks,
-    with_units,
 )
 from heli.tracking.models import Task
 from heli.tracking.states import state_labels
@@ -53,8 +60,9 @@ WAITING_ROWS = 200
 def task_list(request: AuthedRequest) -> HttpResponse:
     require_view(request)
     form, tasks = filtered_tasks(request, defaults=True)
-    tasks = with_units(urgent_first(tasks))
-    page = Paginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    # A year and a status alone: counted from the counts of each status (cached).
+    listed = UrgentFirst(tasks, known_count=counted_by_status(request.user, form))
+    page: Page[Task] = Paginator(listed, TASKS_PER_PAGE).get_page(request.GET.get("page"))
     # Opened without filters, the list holds this year's open tasks: its pages and its
     # export carry those filters, as the form shows them.
     plain = opened_plain(request.GET)
@@ -77,6 +85,31 @@ def task_list(request: AuthedRequest) -> HttpResponse:
     }
     template = "tracking/task_rows.html" if request.htmx else "tracking/task_list.html"
     return render(request, template, context)
+
+
+@require_GET
+def unit_options(request: AuthedRequest) -> HttpResponse:
+    """The task list's unit select as one types in its box (htmx): every unit, the
+    chosen one, and the units the person sees whose name holds what was typed; a single
+    match comes chosen. One query."""
+    require_view(request)
+    typed = request.GET.get("unit_q", "").strip()[:MAX_UNIT_QUERY]
+    chosen_id = request.GET.get("unit", "")
+    units = visible(request.user, Unit)
+    found = unit_matches(units, typed)
+    matched = {pk for pk, _name in found.units}
+    chosen = None
+    if chosen_id.isdigit() and int(chosen_id) not in matched:
+        chosen = units.filter(pk=int(chosen_id)).values_list("pk", "name").first()
+    if len(found.units) == 1 and not found.more:
+        selected = str(found.units[0][0])
+    elif chosen is not None or (chosen_id.isdigit() and int(chosen_id) in matched):
+        selected = chosen_id
+    else:
+        selected = ""
+    options = unit_choice_list(str(_("All units")), chosen, found)
+    more = str(MORE_UNITS) if found.more else ""
+    return HttpResponse(options_html(options, [selected], more))
 
 
 def _departments_for(request: AuthedRequest) -> QuerySet[Department]:
@@ -217,7 +250,7 @@ def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def waiting(request: AuthedRequest) -> HttpResponse:
     require_view(request)
     sections = [
-        (key, WAITING_LABELS[key], list(with_units(urgent_first(qs))[:WAITING_ROWS]))
+        (key, WAITING_LABELS[key], UrgentFirst(qs)[:WAITING_ROWS])
         for key, qs in waiting_tasks(request.user).items()
     ]
     return render(

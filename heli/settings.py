@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "heli.notifications",
     "heli.tracking",
     "heli.liaison",
+    "heli.meetings",
     "heli.lib",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -372,11 +372,12 @@ class FiledSheet:
             ]
         )
 
-    def append(self, values: Sequence[Any]) -> None:
+    def append(self, values: Sequence[Any], *, min_height: float = 0) -> None:
         """Add a row of the table: every cell bordered, long texts wrapped by their column.
 
         ``values`` are plain values or :class:`Styled` ones; a short row is filled out with
-        empty bordered cells.
+        empty bordered cells. ``min_height`` (points) keeps a row at least that tall, e.g.
+        room to sign a name on paper.
         """
         if len(values) > len(self.columns):
             raise ValueError(f"{len(values)} values for {len(self.columns)} columns")
@@ -405,7 +406,7 @@ class FiledSheet:
         dimensions = ws.row_dimensions  # type: ignore[attr-defined]  # not in the stubs
         # Neither Excel nor LibreOffice sizes a row to its wrapped text when opening a file:
         # each row is given the height of its longest text (one line at least, alike).
-        dimensions[number].height = LINE_HEIGHT * lines + 2
+        dimensions[number].height = max(min_height, LINE_HEIGHT * lines + 2)
         ws.append(row)
         dimensions.pop(number, None)  # written: a long sheet keeps no dimension per row
         self.rows += 1

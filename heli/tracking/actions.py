@@ -24,6 +24,7 @@ from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from heli.accounts.models import ADMIN_ROLES
 from heli.accounts.policy import scope_of
 from heli.audit import events
 from heli.audit.actions import record
@@ -195,11 +196,13 @@ def _transition(
     *,
     new: bool = False,
     deadline: tuple[datetime.date, datetime.date] | None = None,
+    at: datetime.datetime | None = None,
 ) -> TaskTransition:
     """Write one step into the task's history; ``deadline`` is (before, after) of a step
-    that moved it."""
+    that moved it; ``at`` when the step's time is stamped on the task too."""
     return TaskTransition.objects.create(
         committee_id=task.committee_id,
+        at=at or timezone.now(),
         task=task,
         step=step,
         from_status="" if new else task.status,
@@ -221,10 +224,19 @@ def create_task(
     source_kind: str = sources.MANUAL,
     source_label: str = "",
     source_url: str = "",
+    vouched: bool = False,
 ) -> Task:
-    """Assign a task: ``data`` holds the fields of ``EDITABLE_FIELDS`` and ``cooperating_units``."""
+    """Assign a task: ``data`` holds the fields of ``EDITABLE_FIELDS`` and ``cooperating_units``.
+
+    ``vouched``: the task's source has allowed ``by`` to make it from its record
+    (``TaskSource.may_create``), without the right to assign the department's tasks.
+    """
     department: Department = data["department"]
-    if not access.may_assign(scope_of(by), department.pk):
+    scope = scope_of(by)
+    # A source vouches for its own people, never for the three administrators.
+    if not access.may_assign(scope, department.pk) and not (
+        vouched and scope.committee_id == committee.pk and not scope.roles & ADMIN_ROLES
+    ):
         raise ValidationError(
             _("Only committee leaders and staff of %(department)s can assign its tasks.")
             % {"department": department.name},
@@ -323,6 +335,7 @@ def create_task_from(
         source_kind=source_def.code,
         source_label=source_def.describe(source),
         source_url=source_def.url(source),
+        vouched=source is not None and bool(source_def.may_create(by, source)),
     )
 
 
@@ -402,9 +415,11 @@ def take_step(
             code="has_children",
         )
     changes: dict[str, Any] = {"status": target}
+    now = timezone.now()
     if target == Status.CLOSED:
-        changes |= {"closed_at": timezone.now(), "closed_by": by}
-    transition = _transition(locked, step, target, by, reason)
+        # The task's closing time is its history's closing step, to the microsecond.
+        changes |= {"closed_at": now, "closed_by": by}
+    transition = _transition(locked, step, target, by, reason, at=now)
     before = locked.status
     update_versioned(locked, locked.version, changes)
     record(

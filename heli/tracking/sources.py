@@ -11,7 +11,12 @@ tracking itself knows none of them. A source says
 * how to ``describe`` a record and give its ``url`` (a snapshot kept on the task, so the
   link reads the same when the source changes),
 * ``on_closed(task)``, run after the transaction that closed a task from it commits (the
-  contact marks its matter handled, the decision marks itself carried out).
+  contact marks its matter handled, the decision marks itself carried out),
+* ``may_create(user, record)``: who, besides the committee leaders and the supervising
+  department's staff (who assign any task), may make tasks from this record — the area's
+  own rule, for a record whose people decide what is to be done (a lead unit's secretary
+  records the decisions of the meeting it hosts). Nobody else by default. The task is
+  supervised by the department named all the same.
 
 The wall chart's "by source" columns are the registered sources, in ``order``.
 """
@@ -45,6 +50,10 @@ def _nothing(task: Any) -> None:
     return None
 
 
+def _nobody(user: Any, record: Any) -> bool:
+    return False
+
+
 @dataclass(frozen=True)
 class TaskSource:
     """A kind of record tasks are made from."""
@@ -57,6 +66,9 @@ class TaskSource:
     url: Callable[[Any], str] = field(default=_no_url, compare=False)
     # Called with the closed task (this module sits below the models, so typed loosely).
     on_closed: Callable[[Any], None] = field(default=_nothing, compare=False)
+    # Called with the user and the source record: may this user make tasks from it even
+    # without the right to assign the department's tasks (see the module's docstring).
+    may_create: Callable[[Any, Any], bool] = field(default=_nobody, compare=False)
 
     def __post_init__(self) -> None:
         if not CODE_RE.match(self.code):

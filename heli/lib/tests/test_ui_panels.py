@@ -87,3 +87,15 @@ def test_adding_a_panel_keeps_the_areas_own(world: World) -> None:
             *before,
         ]
     assert [p.code for p in record_panels(Request(), world.units[0])] == before
+
+
+def test_a_group_page_shows_the_panels_registered_for_groups(client: Client, world: World) -> None:
+    group = world.groups[0]
+    with RECORD_PANELS.only(*PANELS):
+        client.force_login(world.user("office"))
+        page = client.get(reverse("org:group_detail", args=[group.pk])).content.decode()
+        assert f"sample note on {group.name} · office" in page and "Not for units" in page
+        assert "First panel" not in page
+        client.force_login(world.user("leader"))
+        page = client.get(reverse("org:group_detail", args=[group.pk])).content.decode()
+        assert "Not for units" not in page

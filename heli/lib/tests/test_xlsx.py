@@ -157,6 +157,18 @@ def test_every_cell_of_the_table_is_bordered_and_long_texts_wrap() -> None:
     assert ws.row_dimensions[5].height == xlsx.LINE_HEIGHT + 2
 
 
+def test_a_row_can_be_kept_tall_enough_to_sign_in() -> None:
+    book = xlsx.FiledBook()
+    sheet = book.sheet("签到", title="签到表", columns=COLUMNS, filters=[])
+    sheet.append(["1", "短"], min_height=40)
+    sheet.append(["2", "落实" * 40], min_height=40)  # taller than the minimum already
+    sheet.append(["3", "短"])
+    ws = load_workbook(io.BytesIO(book.bytes())).worksheets[0]
+    assert ws.row_dimensions[4].height == 40
+    assert ws.row_dimensions[5].height == xlsx.LINE_HEIGHT * 6 + 2
+    assert ws.row_dimensions[6].height == xlsx.LINE_HEIGHT + 2
+
+
 def test_a_styled_value_keeps_its_colour_inside_the_border() -> None:
     red = PatternFill("solid", start_color="C0392B", end_color="C0392B")
     ws = _filed(["2026-0001", xlsx.Styled("超期", fill=red, font=Font(bold=True)), 1])

@@ -325,8 +325,14 @@ def test_every_page_but_the_public_ones_sends_anonymous_visitors_to_login(
         assert resolve(path).func is view, f"the dummy path {path} does not reach {name}"
         if name in PUBLIC:
             continue
+        # An area's page reached by a secret in its address instead of a session (a
+        # calendar feed) says so with ``@login_not_required``; without the secret it
+        # answers nothing at all.
+        by_secret = getattr(view, "login_required", True) is False
         for method in ("get", "post"):
             result = outcome(getattr(client, method)(path), path)
+            if by_secret and result in ("404", "405", "410"):
+                continue
             if result != "login":
                 wrong[f"{method.upper()} {path} ({name})"] = result
     assert wrong == {}

@@ -232,8 +232,11 @@ def test_a_partial_load_is_completed(demo: DemoResult) -> None:
     group_year = GroupYear.objects.get(
         committee=committee, year=current_year(), group__number=demo_data.GROUPS[0].number
     )
+    # Its members and leads gone (the year itself stays: other areas' records hang off it).
     group_year.memberships.all().delete()
-    group_year.delete()
+    GroupYear.objects.filter(pk=group_year.pk).update(
+        liaison_leader=None, leads_status=GroupYear.LeadsStatus.PROPOSED, leads_confirmed_at=None
+    )
     User.objects.filter(username="unitstaff").delete()
 
     again = load_demo()
@@ -276,3 +279,26 @@ def test_the_command_prints_the_logins_in_chinese(demo: DemoResult) -> None:
         assert login.role_label in text
     assert DEMO_PASSWORD in text
     assert "市国资委" in text
+
+
+def test_the_command_names_each_groups_lead_units_and_their_secretaries(
+    demo: DemoResult,
+) -> None:
+    """The lead units' secretaries run their groups' joint meetings: the table says who."""
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    text = out.getvalue()
+    leads = GroupMembership.objects.filter(
+        committee=demo.committee, year=current_year(), is_lead=True
+    ).select_related("unit__organ_party_org__secretary", "group_year__group")
+    assert leads.count() == 16
+    table = text[text.index("各组牵头单位") :]
+    for lead in leads:
+        secretary = lead.unit.organ_party_org.secretary
+        assert secretary is not None
+        line = next(row for row in table.splitlines() if secretary.username in row.split())
+        assert (
+            lead.group_year.group.name in line and (lead.unit.short_name or lead.unit.name) in line
+        )
+    # The demonstration unit leads its group this year.
+    assert any("secretary" in row.split() for row in table.splitlines())

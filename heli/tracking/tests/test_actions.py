@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -286,3 +287,40 @@ def test_only_leaders_and_the_departments_staff_assign(world: World) -> None:
     with pytest.raises(ValidationError):
         actions.create_task(world.committee, task_data(world), world.user("office"))
     actions.create_task(world.committee, task_data(world), world.user("leader"))
+
+
+def test_a_source_may_let_its_own_people_make_tasks_from_its_record(world: World) -> None:
+    """A lead unit's secretary records a meeting's decisions: the source vouches for them,
+    for its own records only and never for an administrator."""
+    record = world.units[0]
+    vouching = sources.TaskSource(
+        "vouching",
+        "议定事项",
+        model="org.unit",
+        may_create=lambda user, unit: (
+            user.username in ("unit0_secretary", "sysadmin") and unit.pk == world.units[0].pk
+        ),
+    )
+
+    def make(by: str, source: Any = record) -> Task:
+        return actions.create_task_from(
+            source,
+            title="落实联席会议定事项",
+            lead_unit=world.units[1],
+            department=world.department,
+            deadline=timezone.localdate() + datetime.timedelta(days=60),
+            by=world.user(by),
+        )
+
+    with sources.SOURCES.adding(vouching):
+        task = make("unit0_secretary")
+        assert task.department == world.department and task.source_kind == "vouching"
+        for refused, source in (("unit2_secretary", record), ("unit0_secretary", world.units[1])):
+            with pytest.raises(ValidationError):
+                make(refused, source)
+        with pytest.raises(ValidationError):
+            make("sysadmin")
+    # The manual path is unchanged: a unit's secretary assigns nothing by hand.
+    with pytest.raises(ValidationError):
+        actions.create_task(world.committee, task_data(world), world.user("unit0_secretary"))
+    assert actions.tasks_from(record).count() == 1

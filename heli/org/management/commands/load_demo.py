@@ -7,9 +7,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from heli.lib.dates import current_year
 from heli.org.demo import DemoConflict, DemoResult, load_demo
 from heli.org.demo_loader import refuse_in_production
 from heli.org.demo_people import development_run
+from heli.org.models import GroupMembership
 
 
 def _width(text: str) -> int:
@@ -30,6 +32,25 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
         for row in [header, *rows]
     ]
     return "\n".join([lines[0], rule, *lines[1:]])
+
+
+def leads_table(result: DemoResult, year: int) -> str:
+    """Who leads each group this year: the lead units' secretaries, who plan and run their
+    group's joint meetings with their demonstration logins."""
+    rows = [
+        [
+            m.group_year.group.name,
+            m.unit.short_name or m.unit.name,
+            m.unit.organ_party_org.secretary.username,
+            m.unit.organ_party_org.secretary.full_name,
+        ]
+        for m in GroupMembership.objects.filter(committee=result.committee, year=year, is_lead=True)
+        .select_related("group_year__group", "unit__organ_party_org__secretary")
+        .order_by("group_year__group__number", "unit__sort_order")
+        if getattr(m.unit, "organ_party_org", None) is not None
+        and m.unit.organ_party_org.secretary is not None
+    ]
+    return format_table(["组", "牵头单位", "书记账号", "姓名"], rows)
 
 
 def logins_table(result: DemoResult) -> str:
@@ -73,6 +94,10 @@ class Command(BaseCommand):
             "各单位的机关党委书记和工作人员账号为 u001_secretary、u001_staff……"
             f"u122_secretary、u122_staff，密码同为 {result.password}。"
         )
+        year = current_year()
+        self.stdout.write("")
+        self.stdout.write(f"{year}年度各组牵头单位（其书记负责本组的联席会）：")
+        self.stdout.write(leads_table(result, year))
         if development_run():
             self.stdout.write(
                 "这是开发运行（DEBUG=True，make run 即如此）：示例账号可直接用上面的密码登录。"

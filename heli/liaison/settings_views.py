@@ -13,7 +13,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -24,13 +23,13 @@ from django.views.decorators.http import require_http_methods
 
 from heli.accounts.models import User
 from heli.accounts.policy import Action
-from heli.audit import events
-from heli.audit.actions import deny, record
+from heli.audit.actions import deny
 from heli.liaison.access import edits_settings
 from heli.liaison.coverage import settings_for
 from heli.liaison.models import LiaisonSettings
 from heli.lib.forms import bootstrap
 from heli.lib.http import AuthedRequest
+from heli.lib.rule_settings import save_rule_and_settings
 from heli.org.models import Committee
 
 # The ranges each setting may take, checked by the form.
@@ -136,33 +135,18 @@ def update_settings(
     request: HttpRequest | None = None,
 ) -> bool:
     """Save the rule and the liaison settings; audited. Whether anything changed."""
-    with transaction.atomic():
-        locked = Committee.objects.select_for_update().get(pk=committee.pk)
-        settings_for(locked)
-        found = LiaisonSettings.objects.select_for_update().get(committee=locked)
-        before = current_values(locked, found)
-        after = {name: values[name] for name in before}
-        if after == before:
-            return False
-        if locked.min_contacts_per_year != after["min_contacts_per_year"]:
-            locked.min_contacts_per_year = after["min_contacts_per_year"]
-            locked.save(update_fields=["min_contacts_per_year", "updated_at"])
-            committee.min_contacts_per_year = locked.min_contacts_per_year
-        for name in SETTING_FIELDS:
-            setattr(found, name, after[name])
-        found.save(update_fields=[*SETTING_FIELDS, "updated_at"])
-        changed = {
-            k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]
-        }
-        record(
-            events.SETTINGS_CHANGED,
-            request=request,
-            user=actor,
-            obj=found,
-            committee=locked,
-            detail={"setting": "liaison", "before": before, "after": after, "changed": changed},
-        )
-    return True
+    return save_rule_and_settings(
+        actor,
+        committee,
+        values,
+        model=LiaisonSettings,
+        made=settings_for,
+        rule_field="min_contacts_per_year",
+        fields=SETTING_FIELDS,
+        current=current_values,
+        setting="liaison",
+        request=request,
+    )
 
 
 @require_http_methods(["GET", "POST"])

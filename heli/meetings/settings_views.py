@@ -12,7 +12,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -23,10 +22,10 @@ from django.views.decorators.http import require_http_methods
 
 from heli.accounts.models import User
 from heli.accounts.policy import Action
-from heli.audit import events
-from heli.audit.actions import record, record_denial
+from heli.audit.actions import record_denial
 from heli.lib.forms import bootstrap
 from heli.lib.http import AuthedRequest
+from heli.lib.rule_settings import save_rule_and_settings
 from heli.meetings.access import edits_settings
 from heli.meetings.models import MeetingSettings
 from heli.org.models import Committee
@@ -125,33 +124,18 @@ def update_settings(
     request: HttpRequest | None = None,
 ) -> bool:
     """Save the rule and the meeting settings; audited. Whether anything changed."""
-    with transaction.atomic():
-        locked = Committee.objects.select_for_update().get(pk=committee.pk)
-        MeetingSettings.of(locked)
-        found = MeetingSettings.objects.select_for_update().get(committee=locked)
-        before = current_values(locked, found)
-        after = {name: values[name] for name in before}
-        if after == before:
-            return False
-        if locked.min_meetings_per_year != after["min_meetings_per_year"]:
-            locked.min_meetings_per_year = after["min_meetings_per_year"]
-            locked.save(update_fields=["min_meetings_per_year", "updated_at"])
-            committee.min_meetings_per_year = locked.min_meetings_per_year
-        for name in SETTING_FIELDS:
-            setattr(found, name, after[name])
-        found.save(update_fields=[*SETTING_FIELDS, "updated_at"])
-        changed = {
-            k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]
-        }
-        record(
-            events.SETTINGS_CHANGED,
-            request=request,
-            user=actor,
-            obj=found,
-            committee=locked,
-            detail={"setting": "meetings", "before": before, "after": after, "changed": changed},
-        )
-    return True
+    return save_rule_and_settings(
+        actor,
+        committee,
+        values,
+        model=MeetingSettings,
+        made=MeetingSettings.of,
+        rule_field="min_meetings_per_year",
+        fields=SETTING_FIELDS,
+        current=current_values,
+        setting="meetings",
+        request=request,
+    )
 
 
 @require_http_methods(["GET", "POST"])

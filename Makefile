@@ -54,6 +54,7 @@ messages: $(VENV)/.test-installed
 bench: $(VENV)/.test-installed
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_liaison.py
+	$(BIN)/python scripts/bench_browser.py
 
 clean:
 	rm -rf $(VENV) var

@@ -268,12 +268,18 @@ STATICFILES_DIRS = [BASE_DIR / "heli" / "static"]
 # straight from the apps' static folders.
 STATIC_ROOT = os.getenv("STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = STATIC_ROOT is None
+# collectstatic under the manifest storage writes every asset a second time under a name
+# carrying its content hash (url() in CSS rewritten to match), and a gzip copy of each
+# (brotli too when the package is installed), which nginx sends as they are (gzip_static):
+# nginx lets browsers keep the hashed names for a year and asks them to revalidate the
+# others (deploy/nginx/heli.conf). On in production unless STATIC_MANIFEST says otherwise.
+STATIC_MANIFEST = envbool("STATIC_MANIFEST", os.getenv("HELI_PRODUCTION", "False"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if envbool("STATIC_MANIFEST", "False")
+            if STATIC_MANIFEST
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },

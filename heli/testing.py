@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import functools
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NoReturn
 
@@ -268,3 +269,31 @@ def service_missing(reason: str) -> NoReturn:
     if in_ci():
         pytest.fail(f"{reason} (CI=true: CI must provide it)")
     pytest.skip(reason)
+
+
+@dataclass(frozen=True)
+class AuditedPage:
+    """A page of the accessibility walk (heli/lib/tests/test_accessibility.py).
+
+    Each area lists its pages in ``<area>/tests/a11y_pages.py`` as ``PAGES`` (what is
+    audited) and ``NOT_PAGES`` (every other URL name, with why it is no page: a download,
+    a POST-only step, a fragment that a page loads). ``args`` returns the URL's arguments
+    in the demonstration committee, looked up after it is loaded; ``query`` is added to
+    the address. Every demonstration role opens the page; those it answers with a page are
+    audited, and at least one must be (or the one ``session`` given).
+    """
+
+    name: str
+    args: Callable[[], Sequence[object]] | None = None
+    query: str = ""
+    note: str = ""
+    # A page seen in one state of signing in rather than by each role: a function that
+    # prepares the state and returns the session cookie's value ("" for signed out).
+    session: Callable[[], str] | None = None
+
+    def __str__(self) -> str:
+        return (
+            self.name
+            + (f"?{self.query}" if self.query else "")
+            + (f" ({self.note})" if self.note else "")
+        )

@@ -465,6 +465,24 @@ def change_password(
     record(events.PASSWORD_CHANGED, request=request, user=user, obj=user)
 
 
+@transaction.atomic
+def set_display(request: HttpRequest, user: User, *, large_text: bool) -> bool:
+    """The signed-in person's own display setting; True if it changed (then audited)."""
+    if user.large_text == large_text:
+        return False
+    before = user.large_text
+    user.large_text = large_text
+    user.save(update_fields=["large_text"])
+    record(
+        events.ACCOUNT_UPDATED,
+        request=request,
+        user=user,
+        obj=user,
+        detail={"changes": {"large_text": [before, large_text]}},
+    )
+    return True
+
+
 def wrong_password(request: HttpRequest, user: User, event: str) -> bool:
     """A re-entered password was wrong: audit it and count it towards the lockout.
 

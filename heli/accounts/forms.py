@@ -85,6 +85,19 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
         self.fields["new_password1"].help_text = ""
 
 
+class DisplayForm(forms.Form):
+    """A person's own display settings: larger text (适老化)."""
+
+    large_text = forms.BooleanField(
+        label=_("Larger text"),
+        required=False,
+        help_text=_(
+            "Every page in larger type, on every computer and phone you sign in on, "
+            "until you turn it off here."
+        ),
+    )
+
+
 class CodeForm(forms.Form):
     """A six-digit code from the authenticator app."""
 

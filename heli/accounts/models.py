@@ -62,6 +62,9 @@ class User(AbstractUser):
     # Set for a new account and after an administrator's reset: someone else has seen the
     # password, so its owner must replace it before doing anything else.
     must_change_password = models.BooleanField(_("must change password"), default=False)
+    # The person's own display setting (适老化): every page in larger text, on every
+    # device they sign in from.
+    large_text = models.BooleanField(_("larger text"), default=False)
 
     class Meta:
         verbose_name = _("user")

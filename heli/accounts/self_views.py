@@ -1,5 +1,5 @@
-"""Pages every signed-in person has for themselves: password, two-step verification, and
-the wait of a sign-in with a password an administrator issued."""
+"""Pages every signed-in person has for themselves: password, two-step verification, the
+display settings, and the wait of a sign-in with a password an administrator issued."""
 
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from heli.accounts import actions, issued, lockout, otp
-from heli.accounts.forms import CodeForm, PasswordChangeForm, RemoveDeviceForm, ReplaceDeviceForm
+from heli.accounts.forms import (
+    CodeForm,
+    DisplayForm,
+    PasswordChangeForm,
+    RemoveDeviceForm,
+    ReplaceDeviceForm,
+)
 from heli.accounts.middleware import password_must_change
 from heli.accounts.models import policy_for
 from heli.accounts.validators import rules_text
@@ -87,6 +93,21 @@ def password_change(request: AuthedRequest) -> HttpResponse:
             "next": _next_url(request),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def display(request: AuthedRequest) -> HttpResponse:
+    """显示设置: larger text (适老化), kept on the account so it holds across sessions."""
+    user = request.user
+    form = DisplayForm(_data(request), initial={"large_text": user.large_text})
+    if request.method == "POST" and form.is_valid():
+        large_text = form.cleaned_data["large_text"]
+        if actions.set_display(request, user, large_text=large_text):
+            messages.success(
+                request, _("Larger text is on.") if large_text else _("Larger text is off.")
+            )
+        return redirect("accounts:display")
+    return render(request, "accounts/display.html", {"form": bootstrap(form)})
 
 
 @require_GET

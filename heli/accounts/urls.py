@@ -14,6 +14,7 @@ urlpatterns = [
     path("two-step/remove/", self_views.otp_remove, name="otp_remove"),
     path("two-step/replace/", self_views.otp_replace, name="otp_replace"),
     path("sign-in/wait/", self_views.sign_in_wait, name="sign_in_wait"),
+    path("display/", self_views.display, name="display"),
     # The system administrator (accounts) and the security administrator (roles).
     path("people/", admin_views.people, name="people"),
     path("people/new/", admin_views.person_create, name="person_create"),

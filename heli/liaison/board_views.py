@@ -104,6 +104,9 @@ def unit_rows_html(rows: list[UnitRow], year: int) -> SafeString:
     forms = {value: escape(str(label)) for value, label in Form.choices}
     parts = []
     for r in rows:
+        form = forms.get(r.last_form, "—")
+        # On a narrow screen the form column is hidden: the form goes under the date.
+        under = f'<div class="d-md-none small text-muted">{form}</div>' if r.last_form else ""
         if contacts and r.count:
             count = (
                 f'<a href="{contacts}?unit={r.unit_id}&amp;year={year}" '
@@ -116,8 +119,8 @@ def unit_rows_html(rows: list[UnitRow], year: int) -> SafeString:
             f'<th scope="row" class="fw-normal"><a href="{unit_path.format(r.unit_id)}">'
             f"{escape(r.name)}</a></th>"
             f'<td class="text-end">{count}</td>'
-            f"<td>{escape(format_date(r.last_date)) or '—'}</td>"
-            f'<td class="d-none d-md-table-cell">{forms.get(r.last_form, "—")}</td>'
+            f"<td>{escape(format_date(r.last_date)) or '—'}{under}</td>"
+            f'<td class="d-none d-md-table-cell">{form}</td>'
             f'<td><span class="badge cov-badge cov-{r.colour}">{colours[r.colour]}</span></td>'
             "</tr>"
         )

@@ -39,6 +39,7 @@ from heli.tracking import generations, sources
 from heli.tracking.access import TASK_READERS
 from heli.tracking.lists import OTHER_MONTH, query_string, visible_tasks
 from heli.tracking.queries import of_rank, state_rank
+from heli.tracking.states import state_marks
 
 BY_MONTH, BY_SOURCE = "month", "source"
 
@@ -65,6 +66,11 @@ class Cell:
         return of_rank(self.rank)
 
     @property
+    def mark(self) -> str:
+        """The one-letter mark of the cell's state (:func:`states.state_marks`), or ""."""
+        return state_marks().get(self.state or "", "")
+
+    @property
     def url(self) -> str:
         if self.params is None:
             return ""
@@ -75,14 +81,28 @@ def _td(state: str | None, link: str) -> str:
     return f'<td class="text-center wc-cell state-{state or "none"}">{link}</td>'
 
 
+def _marks() -> dict[int, str]:
+    """Each rank's mark as drawn before a count, in the current language: a cell says its
+    state in a letter as well as in its colour, for grey-scale print and colour blindness."""
+    marks = state_marks()
+    drawn = {
+        r: f'<span class="wc-mark">{escape(marks[of_rank(r) or ""])}</span>'
+        for r in range(1, len(marks) + 1)
+    }
+    return {0: "", **drawn}
+
+
 def cells_html(cells: Iterable[Cell]) -> SafeString:
-    """The ``<td>`` of each cell: its count linked to its list, in its worst colour.
+    """The ``<td>`` of each cell: its count linked to its list, in its worst colour and
+    with its state's mark.
 
     Every part is safe as it stands: states come from :data:`states.STATES`, counts are
-    integers and addresses are url-quoted (and escaped).
+    integers, marks are escaped and addresses are url-quoted (and escaped).
     """
+    marks = _marks()
     parts = [
-        _td(c.state, f'<a href="{escape(c.url)}">{c.count}</a>' if c.count else "") for c in cells
+        _td(c.state, f'{marks[c.rank]}<a href="{escape(c.url)}">{c.count}</a>' if c.count else "")
+        for c in cells
     ]
     return mark_safe("".join(parts))  # noqa: S308 - see the docstring
 
@@ -152,6 +172,7 @@ class Section:
         # Each column's "&month=3" (or "&source_kind=…"), escaped once for every row.
         tails = [escape("&" + query_string({columns.param: key})) for key in columns.keys]
         n = len(tails)
+        marks = _marks()
         out = []
         for row in self.rows:
             name = escape(row.name)
@@ -161,8 +182,12 @@ class Section:
                 th = f'<a href="{unit}">{name}</a>'
                 cells = [_TD_EMPTY] * n
                 for i, (count, rank) in row.counts.items():
-                    cells[i] = f'{_TD_OPEN[rank]}<a href="{unit}{tails[i]}">{count}</a></td>'
-                cells.append(f'{_TD_OPEN[total.rank]}<a href="{unit}">{total.count}</a></td>')
+                    cells[i] = (
+                        f'{_TD_OPEN[rank]}{marks[rank]}<a href="{unit}{tails[i]}">{count}</a></td>'
+                    )
+                cells.append(
+                    f'{_TD_OPEN[total.rank]}{marks[total.rank]}<a href="{unit}">{total.count}</a></td>'
+                )
                 tds = "".join(cells)
             else:
                 th = name

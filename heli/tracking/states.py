@@ -12,6 +12,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from heli.tracking.workflow import OPEN_WORK, Status
 
@@ -19,14 +20,14 @@ from heli.tracking.workflow import OPEN_WORK, Status
 STATES = ("overdue", "soon", "long_running", "ok", "closed")
 # How many days ahead a deadline turns a task amber and reminds its lead unit.
 SOON_DAYS = 7
-# Each state's colour, as heli.css draws it (--heli-red, amber, blue, green, grey), for
-# what is not a web page: the Excel exports' fills.
+# Each state's colour, as heli.css draws it (--heli-overdue, soon, long-running, ok,
+# closed), for what is not a web page: the Excel exports' fills.
 COLOURS = {
     "overdue": "C0392B",
-    "soon": "D68910",
+    "soon": "A35200",
     "long_running": "2E6DA4",
-    "ok": "1E8449",
-    "closed": "7F8C8D",
+    "ok": "1A7340",
+    "closed": "5F6A6A",
 }
 # A withdrawn task (撤销) has no colour on any chart: it is on none. Its own page reads it.
 WITHDRAWN_STATE = "withdrawn"
@@ -81,4 +82,22 @@ def state_labels() -> dict[str, str]:
         "long_running": _("Long-running, kept under follow-up"),
         "ok": _("On track"),
         "closed": _("Closed"),
+    }
+
+
+def state_marks() -> dict[str, str]:
+    """Each state's one-letter mark, worst first, in the current language: a wall-chart
+    cell carries it beside its count, so the chart reads without colour (grey-scale print,
+    colour blindness) as well as with it."""
+    return {
+        # Translators: one character marking an overdue cell of the wall chart (逾).
+        "overdue": pgettext("wall chart mark", "O"),
+        # Translators: one character marking a cell due soon (近).
+        "soon": pgettext("wall chart mark", "D"),
+        # Translators: one character marking a long-running cell (持续跟踪: 持).
+        "long_running": pgettext("wall chart mark", "L"),
+        # Translators: one character marking a cell on track (正).
+        "ok": pgettext("wall chart mark", "T"),
+        # Translators: one character marking a closed cell (已销号: 销).
+        "closed": pgettext("wall chart mark", "C"),
     }

@@ -307,7 +307,9 @@ def test_migration_encrypts_existing_phones_and_reverse_decrypts() -> None:
 
         executor = MigrationExecutor(connection)
         executor.migrate([target])
-        alice, bob, carol = (User.objects.get(username=n) for n in ("alice", "bob", "carol"))
+        # Only the columns this migration knows: later ones (large_text) are not there yet.
+        users = User.objects.only("username", "phone", "row_uid")
+        alice, bob, carol = (users.get(username=n) for n in ("alice", "bob", "carol"))
         assert len({alice.row_uid, bob.row_uid, carol.row_uid}) == 3
         assert raw(alice).startswith("sm4gcm:v1:") and PHONE not in raw(alice)
         assert (alice.phone, bob.phone, carol.phone) == (PHONE, "010-12345678", "")

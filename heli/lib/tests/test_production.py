@@ -4,7 +4,10 @@ nginx with TLS in front of gunicorn, ``HELI_PRODUCTION=1``, PostgreSQL, Redis fr
 ``REDIS_URL`` and the keys read from files. The environment is ``deploy/heli.env.example``
 with only this host's values replaced, the site is ``deploy/nginx/heli.conf`` with only its
 ports and paths replaced, and gunicorn runs with ``deploy/gunicorn.conf.py``: what the
-deploy guide tells an administrator to install is what is tested.
+deploy guide tells an administrator to install is what is tested. That includes what goes
+over the wire: static files collected under hashed names with gzip copies, kept by
+browsers only under those names, pages and JSON compressed, and each main page's cold
+load within issue 12's byte budget.
 
 The stack gets a PostgreSQL database of its own (dropped afterwards) and a Redis database
 number per test worker, so it never meets pytest-django's test database or another worker's
@@ -15,6 +18,8 @@ and fail in CI (``CI=true``).
 from __future__ import annotations
 
 import datetime
+import gzip
+import hashlib
 import http.client
 import io
 import ipaddress
@@ -30,15 +35,17 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
 from django.test import override_settings
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from heli.lib import checks
@@ -60,6 +67,14 @@ SECURITY_HEADERS = (
     "Cross-Origin-Opener-Policy",
 )
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What nginx says of a static name carrying its content hash (deploy/nginx/heli.conf).
+IMMUTABLE = "public, max-age=31536000, immutable"
+# A name as collectstatic's manifest storage writes it: heli.5de167e4493f.css.
+HASHED = re.compile(r"\.([0-9a-f]{12})\.\w+$")
+# Issue 12's targets for a cold load: a page, and a page that draws charts (bytes).
+PAGE_BUDGET = 300 * 1024
+CHART_BUDGET = 500 * 1024
+GZIP = {"Accept-Encoding": "gzip, deflate, br"}
 # A database number of Redis per test worker; 12 to 15 belong to heli/lib/tests/test_redis.py.
 FIRST_REDIS_DB = 8
 START_TIMEOUT = 120
@@ -86,8 +101,27 @@ class Response:
         return self.headers.get(name, "")
 
     @property
+    def content(self) -> bytes:
+        """The body as the server meant it, uncompressed."""
+        if self.header("Content-Encoding") == "gzip":
+            return gzip.decompress(self.body)
+        return self.body
+
+    @property
     def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
+        return self.content.decode("utf-8", "replace")
+
+    def vary(self) -> set[str]:
+        """The request headers this response varies with, from every Vary header."""
+        values = ",".join(self.headers.get_all("Vary") or [])
+        return {v.strip().lower() for v in values.split(",") if v.strip()}
+
+    @property
+    def wire_bytes(self) -> int:
+        """What came over the connection: status line, headers and the body as sent."""
+        head = len(f"HTTP/1.1 {self.status} OK\r\n\r\n")
+        head += sum(len(f"{name}: {value}\r\n") for name, value in self.headers.items())
+        return head + len(self.body)
 
 
 @dataclass
@@ -105,7 +139,13 @@ class Browser:
     def origin(self) -> str:
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
-    def request(self, method: str, path: str, data: Mapping[str, Any] | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        data: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
         connection: http.client.HTTPConnection
         if self.tls is not None:
             connection = http.client.HTTPSConnection(
@@ -119,17 +159,17 @@ class Browser:
             connection = http.client.HTTPConnection(
                 "127.0.0.1", self.port, timeout=30, source_address=(self.source, 0)
             )
-        headers = {"Accept-Language": "zh-CN", **self.extra_headers}
+        sent = {"Accept-Language": "zh-CN", **self.extra_headers, **(headers or {})}
         if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
         if data is not None:
             body = urlencode(data, doseq=True)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Origin"] = self.origin
-            headers["Referer"] = self.origin + path
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+            sent["Origin"] = self.origin
+            sent["Referer"] = self.origin + path
         try:
-            connection.request(method, path, body=body, headers=headers)
+            connection.request(method, path, body=body, headers=sent)
             reply = connection.getresponse()
             response = Response(reply.status, reply.headers, reply.read())
         finally:
@@ -143,8 +183,8 @@ class Browser:
                     self.cookies[name] = morsel.value
         return response
 
-    def get(self, path: str) -> Response:
-        return self.request("GET", path)
+    def get(self, path: str, headers: Mapping[str, str] | None = None) -> Response:
+        return self.request("GET", path, headers=headers)
 
     def post(self, path: str, data: Mapping[str, Any]) -> Response:
         return self.request("POST", path, data)
@@ -238,6 +278,42 @@ def sign_in(browser: Browser, username: str) -> Response:
     return response
 
 
+def static_links(html: str) -> list[str]:
+    """The static files a page loads itself (stylesheets, scripts, its icon), once each."""
+    found = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+    return list(dict.fromkeys(unescape(url) for url in found))
+
+
+def css_references(css_url: str, css: str) -> list[str]:
+    """The files a stylesheet makes the browser load (fonts, images), without the query."""
+    found = []
+    for reference in re.findall(r"""url\(\s*["']?([^"')]+)""", css):
+        if not reference.startswith(("data:", "#")):
+            found.append(urlsplit(urljoin(css_url, reference)).path)
+    return list(dict.fromkeys(found))
+
+
+def cold_load(browser: Browser, path: str) -> dict[str, int]:
+    """Every response a browser with an empty cache needs to show the page, in bytes on the
+    wire: the page, what it links, what its stylesheets load and the data its script
+    asks for (``data-url``). Fonts are counted whether or not the page shows an icon."""
+    page = browser.get(path)
+    assert page.status == 200, (path, page.status)
+    sizes = {path: page.wire_bytes}
+    waiting = static_links(page.text)
+    waiting += [unescape(url) for url in re.findall(r'data-url="([^"]+)"', page.text)]
+    while waiting:
+        url = waiting.pop(0)
+        if url in sizes:
+            continue
+        response = browser.get(url)
+        assert response.status == 200, (url, response.status)
+        sizes[url] = response.wire_bytes
+        if urlsplit(url).path.endswith(".css"):
+            waiting += css_references(url, response.text)
+    return sizes
+
+
 # --- The stack ----------------------------------------------------------------------------
 
 
@@ -251,6 +327,7 @@ class Stack:
     dsn: str  # the stack's own database
     redis: Any
     logs: Path
+    static_root: Path  # what collectstatic wrote, which nginx serves
 
     def audit_rows(self, after: int, event: str) -> list[tuple[str, str | None]]:
         import psycopg
@@ -344,7 +421,7 @@ def example_environment() -> dict[str, str]:
     return values
 
 
-def _certificate(folder: Path) -> tuple[Path, Path]:
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1, valid for a day."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -391,7 +468,7 @@ def render_site(replacements: dict[str, str]) -> str:
     return site
 
 
-def _nginx_main(folder: Path, site: Path) -> str:
+def nginx_main(folder: Path, site: Path) -> str:
     # As root nginx's workers would run as nobody, who cannot read the test's folders.
     user = "user root;\n" if os.geteuid() == 0 else ""
     temp = "\n".join(f"    {kind}_temp_path {folder / kind};" for kind in NGINX_TEMP)
@@ -501,29 +578,38 @@ def _environment(folder: Path, stack: Stack, redis_url: str) -> dict[str, str]:
     }
 
 
-def _nginx_argv(nginx: str, folder: Path, stack: Stack, cert: Path, private: Path) -> list[str]:
-    """Writes the site and a main configuration around it; the command that runs them."""
+def nginx_argv(
+    nginx: str,
+    folder: Path,
+    ports: tuple[int, int, int],
+    tls: tuple[Path, Path],
+    log: Path,
+) -> list[str]:
+    """Writes the site and a main configuration around it; the command that runs them.
+
+    ``ports`` are nginx's https and http ports and gunicorn's; ``tls`` the certificate and
+    its key. The static files are the ones collected into ``folder / "static"``.
+    """
+    https_port, http_port, upstream_port = ports
+    cert, private = tls
     site = folder / "heli.conf"
     site.write_text(
         render_site(
             {
-                "listen 80;": f"listen 127.0.0.1:{stack.http_port};",
-                "listen 443 ssl http2;": f"listen 127.0.0.1:{stack.https_port} ssl http2;",
+                "listen 80;": f"listen 127.0.0.1:{http_port};",
+                "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
                 "/etc/heli/tls/fullchain.pem": str(cert),
                 "/etc/heli/tls/privkey.pem": str(private),
                 "alias /var/lib/heli/static/;": f"alias {folder / 'static'}/;",
-                "proxy_pass http://127.0.0.1:8000;": (
-                    f"proxy_pass http://127.0.0.1:{stack.gunicorn_port};"
-                ),
+                "proxy_pass http://127.0.0.1:8000;": f"proxy_pass http://127.0.0.1:{upstream_port};",
             }
         )
     )
     main = folder / "nginx.conf"
-    main.write_text(_nginx_main(folder, site))
+    main.write_text(nginx_main(folder, site))
     for kind in NGINX_TEMP:
-        (folder / kind).mkdir()
-    start_log = stack.logs / "nginx-start.log"
-    return [nginx, "-p", str(folder), "-e", str(start_log), "-c", str(main)]
+        (folder / kind).mkdir(exist_ok=True)
+    return [nginx, "-p", str(folder), "-e", str(log), "-c", str(main)]
 
 
 @pytest.fixture(scope="module")
@@ -532,7 +618,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     server, admin = _postgres_server()
     redis_url, redis_client = _redis()
     folder = tmp_path_factory.mktemp("production")
-    cert, private = _certificate(folder)
+    cert, private = self_signed_certificate(folder)
     database = f"heli_production_{_worker()}_{os.getpid()}"
     https_port, http_port, gunicorn_port, direct_tls_port = _free_ports(4)
     stack = Stack(
@@ -544,6 +630,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         dsn=urlunsplit(urlsplit(server)._replace(path=f"/{database}")),
         redis=redis_client,
         logs=folder / "logs",
+        static_root=folder / "static",
     )
     stack.logs.mkdir()
     env = _environment(folder, stack, redis_url)
@@ -565,9 +652,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         direct = [*gunicorn, "--certfile", str(cert), "--keyfile", str(private), "--workers", "1"]
         bind = {**env, "HELI_BIND": f"127.0.0.1:{stack.direct_tls_port}"}
         processes.append(_start(direct, bind, stack.logs / "gunicorn-tls.log"))
-        nginx_argv = _nginx_argv(nginx, folder, stack, cert, private)
-        _run([*nginx_argv, "-t", "-q"], env, "nginx -t")
-        processes.append(_start([*nginx_argv, "-g", "daemon off;"], env, stack.logs / "nginx.log"))
+        ports = (stack.https_port, stack.http_port, stack.gunicorn_port)
+        nginx_command = nginx_argv(
+            nginx, folder, ports, (cert, private), stack.logs / "nginx-start.log"
+        )
+        _run([*nginx_command, "-t", "-q"], env, "nginx -t")
+        processes.append(
+            _start([*nginx_command, "-g", "daemon off;"], env, stack.logs / "nginx.log")
+        )
         _wait_until_served(Browser(stack.https_port, stack.tls), processes, stack)
         _wait_until_served(Browser(stack.direct_tls_port, stack.tls), processes, stack)
         yield stack
@@ -643,9 +735,10 @@ def test_static_files_from_nginx_carry_the_security_headers_of_the_pages(stack: 
     # Fingerprinted names (STATIC_MANIFEST), which nginx may let browsers keep for good.
     assert all(re.search(r"\.[0-9a-f]{12}\.css$", s) for s in stylesheets), stylesheets
     asset = browser.get(stylesheets[0])
+    unhashed = browser.get("/static/heli/heli.css")
     missing = browser.get("/static/heli/no-such-file.css")
     assert asset.status == 200 and asset.header("Content-Type").startswith("text/css")
-    assert asset.headers.get_all("Cache-Control") == ["public, max-age=2592000, immutable"]
+    assert asset.headers.get_all("Cache-Control") == [IMMUTABLE]
     assert missing.status == 404
 
     def policy(response: Response, name: str) -> str:
@@ -655,7 +748,107 @@ def test_static_files_from_nginx_carry_the_security_headers_of_the_pages(stack: 
     for name in SECURITY_HEADERS:
         assert policy(page, name), f"the sign-in page carries {name}"
         assert policy(asset, name) == policy(page, name), name
+        assert policy(unhashed, name) == policy(page, name), name
         assert policy(missing, name) == policy(page, name), name
+
+
+def test_pages_link_their_static_files_by_fingerprinted_names(stack: Stack) -> None:
+    browser = Browser(stack.https_port, stack.tls, extra_headers=GZIP)
+    assert static_links(browser.get("/accounts/login/").text)
+    sign_in(browser, "staff")
+    for path in ("/", reverse("tracking:wallchart"), reverse("tracking:dashboard")):
+        page = browser.get(path)
+        assert page.status == 200, (path, page.text[:2000])
+        links = static_links(page.text)
+        assert any(link.endswith(".css") for link in links), (path, links)
+        assert any(link.endswith(".js") for link in links), (path, links)
+        assert [link for link in links if not HASHED.search(link)] == [], path
+
+
+def test_static_files_are_sent_compressed_and_kept_for_good(stack: Stack) -> None:
+    """Each file the home page loads (fonts of its stylesheets too): the collected file,
+    named by the hash of its content, gzip-compressed at build time, immutable."""
+    browser = Browser(stack.https_port, stack.tls, extra_headers=GZIP)
+    sign_in(browser, "staff")
+    assets = static_links(browser.get("/").text)
+    stylesheets = [url for url in assets if url.endswith(".css")]
+    loaded = [url for css in stylesheets for url in css_references(css, browser.get(css).text)]
+    assert any(url.endswith(".woff2") for url in loaded), loaded  # the icon font
+    for url in assets + loaded:
+        found = HASHED.search(url)
+        assert found, url
+        collected = (stack.static_root / url.removeprefix("/static/")).read_bytes()
+        # The name changes whenever the content does: a kept copy is never stale.
+        assert hashlib.md5(collected, usedforsecurity=False).hexdigest()[:12] == found[1]
+        response = browser.get(url)
+        assert response.status == 200, url
+        assert response.headers.get_all("Cache-Control") == [IMMUTABLE], url
+        if url.endswith(".woff2"):  # compressed already: no .gz was written
+            assert response.header("Content-Encoding") == "" and response.body == collected
+            continue
+        assert response.header("Content-Encoding") == "gzip", url
+        assert "accept-encoding" in response.vary(), url
+        assert gzip.decompress(response.body) == collected, url
+    # A client that takes no gzip gets the file itself.
+    identity = browser.get(stylesheets[0], {"Accept-Encoding": "identity"})
+    assert identity.header("Content-Encoding") == ""
+    assert (
+        identity.body == (stack.static_root / stylesheets[0].removeprefix("/static/")).read_bytes()
+    )
+
+
+def test_static_names_without_a_hash_are_revalidated_not_kept(stack: Stack) -> None:
+    browser = Browser(stack.https_port, stack.tls, extra_headers=GZIP)
+    plain = browser.get("/static/heli/heli.css")
+    assert plain.status == 200
+    assert plain.headers.get_all("Cache-Control") == ["no-cache"]
+    assert plain.content == (stack.static_root / "heli" / "heli.css").read_bytes()
+    # no-cache: the browser asks each time, and an unchanged file costs a 304.
+    again = browser.get(
+        "/static/heli/heli.css", {"If-Modified-Since": plain.header("Last-Modified")}
+    )
+    assert again.status == 304 and again.body == b""
+
+
+def test_nginx_compresses_pages_and_json(stack: Stack) -> None:
+    browser = Browser(stack.https_port, stack.tls, extra_headers=GZIP)
+    sign_in(browser, "staff")
+    # The dashboard's script asks for its data at the address the page gives it.
+    dashboard = browser.get(reverse("tracking:dashboard")).text
+    (data_url,) = [unescape(u) for u in re.findall(r'data-url="([^"]+)"', dashboard)]
+    for path, kind in (
+        ("/", "text/html"),
+        (reverse("tracking:wallchart"), "text/html"),
+        (data_url, "application/json"),
+    ):
+        response = browser.get(path)
+        assert response.status == 200, (path, response.text[:2000])
+        assert response.header("Content-Type").startswith(kind), path
+        assert response.header("Content-Encoding") == "gzip", path
+        assert "accept-encoding" in response.vary(), path
+        assert len(response.body) < len(response.content) / 2, path
+        if kind == "application/json":
+            assert json.loads(response.content), path
+        plain = browser.get(path, {"Accept-Encoding": "identity"})
+        assert plain.status == 200 and plain.header("Content-Encoding") == "", path
+
+
+@pytest.mark.parametrize(
+    ("url_name", "budget"),
+    [
+        ("home", PAGE_BUDGET),
+        ("tracking:wallchart", PAGE_BUDGET),
+        ("tracking:dashboard", CHART_BUDGET),
+    ],
+)
+def test_a_cold_load_stays_within_its_byte_budget(stack: Stack, url_name: str, budget: int) -> None:
+    """Issue 12: 300 KB a page with an empty cache, 500 KB for a page that draws charts."""
+    browser = Browser(stack.https_port, stack.tls, extra_headers=GZIP)
+    sign_in(browser, "staff")
+    sizes = cold_load(browser, reverse(url_name))
+    total = sum(sizes.values())
+    biggest = sorted(sizes.items(), key=lambda item: -item[1])[:6]
+    assert total <= budget, f"{url_name}: {total} bytes over {budget}: {biggest}"
 
 
 def test_nginx_gives_the_audit_log_the_real_client_address(stack: Stack) -> None:

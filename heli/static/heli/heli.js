@@ -113,3 +113,151 @@ document.addEventListener("DOMContentLoaded", function () {
     renderChips();
   });
 });
+
+// --- Keyboard and screen readers (WCAG 2.1 AA, GB/T 37668-2019) ------------------------
+// The phone menu's button says whether the menu is open; a list filtered in place says
+// its new count in the polite live region (#heli-live, base.html); a box that scrolls can
+// be reached with Tab and is named; a form that comes back with errors puts the cursor
+// in its first field in error, whose message the field names (aria-describedby).
+(function () {
+  var HEADINGS = "h1, h2, h3, h4, h5, h6, [role=heading]";
+  var SCROLLERS = ".table-responsive, .wallchart-wrap, .status-board, .board-cards";
+  var CONTROLS = "input:not([type=hidden]):not([disabled]), select:not([disabled]), " +
+    "textarea:not([disabled]), button:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
+  var FIELD_ERRORS = "[aria-invalid='true'], .is-invalid, .invalid-feedback";
+
+  function text(el) { return el.textContent.replace(/\s+/g, " ").trim(); }
+  function shown(el) { return !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length); }
+  function all(root, selector) {
+    var found = Array.prototype.slice.call(root.querySelectorAll(selector));
+    if (root.matches && root.matches(selector)) { found.unshift(root); }
+    return found;
+  }
+
+  // Bootstrap keeps aria-expanded of collapse and dropdown buttons, not of offcanvas ones.
+  function menuButtons(panel) {
+    return document.querySelectorAll("[data-bs-toggle='offcanvas'][data-bs-target='#" + panel.id + "']");
+  }
+  document.addEventListener("show.bs.offcanvas", function (event) {
+    menuButtons(event.target).forEach(function (b) { b.setAttribute("aria-expanded", "true"); });
+  });
+  document.addEventListener("hide.bs.offcanvas", function (event) {
+    menuButtons(event.target).forEach(function (b) { b.setAttribute("aria-expanded", "false"); });
+  });
+
+  function announce(message) {
+    var live = document.getElementById("heli-live");
+    if (!live || !message) { return; }
+    // Emptied first, so the same count said twice is heard twice.
+    live.textContent = "";
+    window.setTimeout(function () { live.textContent = message; }, 150);
+  }
+
+  // A scrolling box's name: its table's caption or name, else the nearest heading before it.
+  function regionName(box) {
+    var caption = box.querySelector("caption");
+    if (caption && text(caption)) { return text(caption); }
+    var table = box.querySelector("table[aria-label]");
+    if (table) { return table.getAttribute("aria-label"); }
+    for (var el = box; el && el !== document.body; el = el.parentElement) {
+      for (var before = el.previousElementSibling; before; before = before.previousElementSibling) {
+        var headings = all(before, HEADINGS);
+        if (headings.length && text(headings[headings.length - 1])) { return text(headings[headings.length - 1]); }
+      }
+    }
+    return document.title;
+  }
+
+  // Only boxes that do scroll become a stop for Tab; what this adds it takes back when the
+  // box no longer scrolls (a wider window), and it never overrides what a template says.
+  function markScrollers(root) {
+    all(root, SCROLLERS).forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+      var added = (box.getAttribute("data-heli-scroll") || "").split(" ").filter(Boolean);
+      if (scrolls && shown(box)) {
+        var isList = box.matches("ul, ol");
+        var attrs = { tabindex: "0", role: isList ? null : "region", "aria-label": regionName(box) };
+        Object.keys(attrs).forEach(function (name) {
+          if (attrs[name] === null || (box.hasAttribute(name) && added.indexOf(name) === -1)) { return; }
+          if (name === "aria-label" && box.hasAttribute("aria-labelledby")) { return; }
+          box.setAttribute(name, attrs[name]);
+          if (added.indexOf(name) === -1) { added.push(name); }
+        });
+      } else {
+        added.forEach(function (name) { box.removeAttribute(name); });
+        added = [];
+      }
+      if (added.length) { box.setAttribute("data-heli-scroll", added.join(" ")); } else { box.removeAttribute("data-heli-scroll"); }
+    });
+  }
+
+  // The control an error belongs to: itself, the field that names it, or the first one of
+  // the group (a fieldset, a checklist) or of the field's wrapper around the message.
+  function controlOf(error) {
+    if (error.matches("input, select, textarea")) { return error; }
+    if (error.id) {
+      var owner = document.querySelector("[aria-describedby~='" + error.id + "']");
+      if (owner) { return owner.matches("input, select, textarea") ? owner : owner.querySelector(CONTROLS); }
+    }
+    if (!error.matches(".invalid-feedback")) { return error.querySelector(CONTROLS); }
+    return error.parentElement ? error.parentElement.querySelector(CONTROLS) : null;
+  }
+
+  function focusFirstError(root) {
+    var errors = all(root, FIELD_ERRORS).filter(shown);
+    var control = errors.length ? controlOf(errors[0]) : null;
+    if (!control || !shown(control)) {
+      // An error of the whole form only: its message takes the focus.
+      var alert = all(root, "form .alert-danger").filter(shown)[0];
+      if (!alert) { return; }
+      if (!alert.hasAttribute("tabindex")) { alert.setAttribute("tabindex", "-1"); }
+      control = alert;
+    }
+    control.focus();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var main = document.getElementById("content");
+    markScrollers(document);
+    var focused = document.activeElement;
+    if (main && (!focused || focused === document.body || focused.hasAttribute("autofocus"))) {
+      focusFirstError(main);
+    }
+    var resizing = null;
+    window.addEventListener("resize", function () {
+      window.clearTimeout(resizing);
+      resizing = window.setTimeout(function () { markScrollers(document); }, 200);
+    });
+    // An opened row detail or panel may make a box scroll.
+    document.addEventListener("toggle", function () { markScrollers(document); }, true);
+    // A page that waits for someone else (a sign-in awaiting confirmation) asks again in
+    // the background and goes on only once the answer is a redirect: no timed reload
+    // that moves a screen reader back to the top every few seconds (WCAG 2.2.1).
+    all(document, "[data-heli-wait]").forEach(function (waiting) {
+      var url = waiting.getAttribute("data-heli-wait");
+      var seconds = parseInt(waiting.getAttribute("data-heli-wait-seconds"), 10) || 10;
+      var timer = window.setInterval(function () {
+        fetch(url, { credentials: "same-origin", headers: { "X-Heli-Wait": "1" } })
+          .then(function (response) {
+            if (response.redirected) {
+              window.clearInterval(timer);
+              window.location.assign(response.url);
+            }
+          })
+          .catch(function () { /* offline for a moment: ask again next time */ });
+      }, seconds * 1000);
+    });
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var swapped = event.target;
+    if (!(swapped instanceof Element)) { return; }
+    markScrollers(swapped);
+    var count = all(swapped, "[data-heli-count]")[0];
+    if (count) { announce(count.getAttribute("data-heli-count") || text(count)); }
+    var config = event.detail && event.detail.requestConfig;
+    if (config && config.triggeringEvent && config.triggeringEvent.type === "submit") {
+      focusFirstError(swapped);
+    }
+  });
+})();

@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString
 
 from heli.accounts.policy import Action, can
 from heli.tracking.models import Task
-from heli.tracking.states import state_of
+from heli.tracking.states import state_marks, state_of
 from heli.tracking.workflow import Status
 
 # Statuses that read as a badge of their own colour wherever a task is shown: each asks
@@ -36,6 +36,12 @@ def assigns_tasks(user: Any) -> bool:
 def task_state(task: Task, today: datetime.date) -> str:
     """The status colour class of a task (red overdue, amber soon, green on track, grey closed)."""
     return f"task-{state_of(task.status, task.deadline, today)}"
+
+
+@register.filter
+def state_mark(state: str) -> str:
+    """The one-letter mark a wall-chart cell of this state carries (逾 近 持 正 销)."""
+    return state_marks().get(state, "")
 
 
 @register.simple_tag

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import gzip
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
 
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -60,7 +67,7 @@ def test_who_sees_the_dashboard(client: Client, world: World) -> None:
         page = client.get(reverse("tracking:dashboard"))
         assert page.status_code == 200, name
         assert b'data-url="/tracking/dashboard/data.json?year=' in page.content
-        assert b"echarts-6.1.0.min.js" in page.content
+        assert b"echarts-6.1.0-heli.min.js" in page.content
         assert b"<script>" not in page.content  # no inline script: the CSP forbids it
     for name in ("sysadmin", "secadmin", "auditor", "nobody"):
         client.force_login(world.user(name))
@@ -148,3 +155,90 @@ def test_each_total_card_opens_exactly_the_tasks_it_counts(
         assert f'href="{href}"' in page, key
         listed = client.get(href.replace("&amp;", "&")).context["page"].paginator.count
         assert listed == totals[key], (name, key)
+
+
+CHARTS = ("by_group", "trend", "overdue", "by_unit")
+BUNDLE = "vendor/echarts-6.1.0-heli.min.js"
+
+
+class _Elements(HTMLParser):
+    """Every element's tag, attributes and text, in document order; and the ones with an id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements: list[dict[str, Any]] = []
+        self.by_id: dict[str, dict[str, Any]] = {}
+        self._open: list[dict[str, Any]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element: dict[str, Any] = {"tag": tag, "attrs": dict(attrs), "text": ""}
+        self.elements.append(element)
+        if element["attrs"].get("id"):
+            self.by_id[element["attrs"]["id"]] = element
+        if tag not in ("input", "br", "img", "meta", "link", "hr"):
+            self._open.append(element)
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._open:
+            if self._open.pop()["tag"] == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        for element in self._open:
+            element["text"] += data
+
+
+def test_every_chart_has_a_table_view_switch(client: Client, world: World) -> None:
+    client.force_login(world.user("leader"))
+    page = _Elements()
+    page.feed(client.get(reverse("tracking:dashboard")).content.decode())
+    for name in CHARTS:
+        title = page.by_id[f"chart-{name}-title"]
+        assert title["tag"] == "h2" and title["text"].strip(), name
+        (switch,) = [e for e in page.elements if e["attrs"].get("data-chart-switch") == name]
+        # A real button, hidden until the script has drawn the chart and filled the table.
+        assert switch["tag"] == "button" and switch["attrs"]["type"] == "button", name
+        assert "hidden" in switch["attrs"] and switch["attrs"]["aria-expanded"] == "false", name
+        assert switch["text"] == switch["attrs"]["data-label-table"], name
+        assert switch["attrs"]["data-label-chart"] not in ("", switch["text"]), name
+        table_box, view = (page.by_id[i] for i in switch["attrs"]["aria-controls"].split())
+        assert table_box["attrs"]["data-chart-table"] == name and "hidden" in table_box["attrs"]
+        assert view["attrs"]["data-chart-view"] == name and "hidden" not in view["attrs"]
+        # The table's caption is the chart's title; every column header says it is one.
+        start = page.elements.index(table_box)
+        table = page.elements[start + 1 : start + 40]
+        assert table[0]["tag"] == "table", name
+        assert table[1]["tag"] == "caption" and table[1]["text"] == title["text"], name
+        headers = [e for e in table if e["tag"] == "th"]
+        assert len(headers) >= 2 and all(h["attrs"]["scope"] == "col" for h in headers), name
+    # The phrases ECharts' description of the trend (three series) uses, from the page.
+    root = page.by_id["dashboard"]["attrs"]
+    assert "{seriesCount}" in root["data-aria-series-count"]
+    assert "{seriesName}" in root["data-aria-series-name"]
+    assert "{seriesType}" in root["data-aria-series-name"]
+
+
+def test_only_pages_that_draw_charts_load_the_small_chart_build(
+    client: Client, world: World
+) -> None:
+    # The custom build is there, the full one is gone.
+    bundle = finders.find(BUNDLE)
+    assert bundle, BUNDLE
+    assert finders.find("vendor/echarts-6.1.0.min.js") is None
+    content = Path(bundle).read_bytes()
+    assert content.startswith(b"/*!\n * Apache ECharts 6.1.0")
+    # The weight budget of a page that draws charts (500 KB compressed, all included):
+    # the full build alone was 369 KB gzipped.
+    assert len(gzip.compress(content)) < 220_000
+    # No template but the dashboard's names the chart library.
+    loading = sorted(
+        str(path.relative_to(settings.BASE_DIR))
+        for path in (Path(settings.BASE_DIR) / "heli").glob("**/templates/**/*.html")
+        if re.search(r"echarts[^\"']*\.js", path.read_text())
+    )
+    assert loading == ["heli/tracking/templates/tracking/dashboard.html"]
+    client.force_login(world.user("leader"))
+    for url in (reverse("home"), reverse("tracking:task_list")):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert b"echarts" not in response.content, url

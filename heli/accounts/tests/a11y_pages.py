@@ -41,10 +41,15 @@ def second_factor_pending() -> str:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     user = User.objects.get(username="secadmin")
+    user.set_password(ISSUED_PASSWORD)
+    user.save()
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         TOTPDevice.objects.create(user=user, name="TOTP", confirmed=True)
     client = Client()
-    client.force_login(user)
+    response = client.post(
+        reverse("accounts:login"), {"username": user.username, "password": ISSUED_PASSWORD}
+    )
+    assert response.status_code == 302, response.status_code
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 

@@ -270,7 +270,7 @@ def test_every_page_passes_axe_for_every_role_at_both_widths(
         context = walk.context(session())
         tab = context.new_page()
         if not walk.audit(tab, url, key):
-            walk.errors.append(f"{key} did not open at {url}")
+            walk.errors.append(f"{key} did not open at {url} (ended at {tab.url})")
         context.close()
     assert not walk.found, f"{len(walk.found)} page views fail WCAG 2.1 A/AA:\n{walk.report()}"
     assert not walk.errors, f"script errors, or pages that did not open: {walk.errors}"

@@ -59,6 +59,7 @@ django.setup()
 from heli.lib.tests.test_production import (  # noqa: E402
     DEPLOY,
     example_environment,
+    free_ports,
     nginx_argv,
     self_signed_certificate,
 )
@@ -175,19 +176,6 @@ class Result:
 # --- The production set-up on loopback ---------------------------------------------------
 
 
-def _free_ports(count: int) -> list[int]:
-    import socket
-
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
 def _run(argv: list[str], env: dict[str, str], what: str) -> None:
     done = subprocess.run(  # noqa: S603 - this interpreter or nginx, fixed arguments
         argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
@@ -240,7 +228,7 @@ def start_production(stack: ExitStack) -> str:
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="heli-bench-")))
     logs = folder / "logs"
     logs.mkdir()
-    https_port, http_port, gunicorn_port = _free_ports(3)
+    https_port, http_port, gunicorn_port = free_ports(3)
     database = f"sqlite:///{folder / 'heli.sqlite3'}"
     base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(folder)}
     base["LANG"] = "C.UTF-8"

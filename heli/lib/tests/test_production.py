@@ -360,7 +360,7 @@ def _worker() -> int:
     return int(worker) if worker.isdigit() else 0
 
 
-def _free_ports(count: int) -> list[int]:
+def free_ports(count: int) -> list[int]:
     """Ports free on 127.0.0.1, all different (each held open until all are chosen)."""
     sockets = [socket.socket() for _ in range(count)]
     try:
@@ -620,7 +620,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     folder = tmp_path_factory.mktemp("production")
     cert, private = self_signed_certificate(folder)
     database = f"heli_production_{_worker()}_{os.getpid()}"
-    https_port, http_port, gunicorn_port, direct_tls_port = _free_ports(4)
+    https_port, http_port, gunicorn_port, direct_tls_port = free_ports(4)
     stack = Stack(
         https_port=https_port,
         http_port=http_port,

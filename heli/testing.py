@@ -10,9 +10,10 @@ import functools
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 from django.contrib.auth.hashers import make_password
+from django.db.models import Model, QuerySet
 from django.test import Client
 
 from heli.accounts.models import Role, RoleAssignment, User
@@ -271,6 +272,9 @@ def service_missing(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
+_M = TypeVar("_M", bound=Model)
+
+
 @dataclass(frozen=True)
 class AuditedPage:
     """A page of the accessibility walk (heli/lib/tests/test_accessibility.py).
@@ -297,3 +301,23 @@ class AuditedPage:
             + (f"?{self.query}" if self.query else "")
             + (f" ({self.note})" if self.note else "")
         )
+
+
+# The demonstration secretary's unit (heli/org/demo.py): the walk opens what this unit has
+# a part in, so that its secretary's and its staff's pages are audited as well as the
+# committee's.
+DEMO_UNIT = "市国资委"
+
+
+def demo_pick(objects: QuerySet[_M], unit_lookup: str, what: str, *, newest: bool = False) -> _M:
+    """For an area's ``PAGES``: the first (or ``newest``) of ``objects`` that the
+    demonstration's ``DEMO_UNIT`` has a part in through ``unit_lookup`` (a lookup ending
+    in the unit's short name, such as ``"lead_unit__short_name"``), else the first of
+    them all. Fails, naming ``what``, when the demonstration has none."""
+    order = "-pk" if newest else "pk"
+    chosen = (
+        objects.filter(**{unit_lookup: DEMO_UNIT}).order_by(order).first()
+        or objects.order_by(order).first()
+    )
+    assert chosen is not None, f"the demonstration has no {what}"
+    return chosen

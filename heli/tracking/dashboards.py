@@ -7,6 +7,7 @@ pages), in a fixed number of queries whatever the number of tasks and units.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -14,7 +15,9 @@ from django.db.models.functions import ExtractMonth
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from heli.lib.dates import current_year
@@ -133,6 +136,50 @@ def dashboard_data(tasks: QuerySet[Task], year: int, today: datetime.date) -> di
     }
 
 
+@dataclass(frozen=True)
+class Chart:
+    """One chart card of the page: its data key (dashboard.js draws ``name``), its title,
+    the headings of its table view (the first names the category, the others are counts),
+    and whether it scrolls inside its card (122 units make a tall chart)."""
+
+    name: str
+    title: str | Promise
+    columns: tuple[str | Promise, ...]
+    scrolls: bool = False
+
+
+_RATES = (
+    gettext_lazy("Tasks"),
+    gettext_lazy("Closed"),
+    gettext_lazy("Overdue"),
+    gettext_lazy("Completion rate (%)"),
+)
+CHARTS = (
+    Chart("by_group", gettext_lazy("Completion rate by group"), (gettext_lazy("Group"), *_RATES)),
+    Chart(
+        "trend",
+        gettext_lazy("Trend by month"),
+        (
+            gettext_lazy("Month"),
+            gettext_lazy("Assigned"),
+            gettext_lazy("Due"),
+            gettext_lazy("Closed"),
+        ),
+    ),
+    Chart(
+        "overdue",
+        gettext_lazy("Overdue ranking"),
+        (gettext_lazy("Unit"), gettext_lazy("Overdue")),
+    ),
+    Chart(
+        "by_unit",
+        gettext_lazy("Completion rate by unit"),
+        (gettext_lazy("Unit"), *_RATES),
+        scrolls=True,
+    ),
+)
+
+
 @require_GET
 def dashboard(request: AuthedRequest) -> HttpResponse:
     require_view(request)
@@ -141,6 +188,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     context = {
         "year": year,
         "years": range(this + 1, this - YEARS_BACK - 1, -1),
+        "charts": CHARTS,
     }
     return render(request, "tracking/dashboard.html", context)
 

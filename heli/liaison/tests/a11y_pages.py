@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 from heli.liaison.models import Contact, Letter
-from heli.testing import AuditedPage
-
-UNIT = "市国资委"
+from heli.testing import AuditedPage, demo_pick
 
 
 def a_contact(**lookups: object) -> list[int]:
     contacts = Contact.objects.filter(**lookups)
-    chosen = (
-        contacts.filter(units__short_name=UNIT).order_by("pk").first()
-        or contacts.order_by("pk").first()
-    )
-    assert chosen is not None, f"the demonstration has no contact {lookups}"
-    return [chosen.pk]
+    return [demo_pick(contacts, "units__short_name", f"contact {lookups}").pk]
 
 
 def a_letter() -> list[int]:
-    letter = Letter.objects.filter(receipts__unit__short_name=UNIT).order_by("pk").first()
-    letter = letter or Letter.objects.order_by("pk").first()
-    assert letter is not None, "the demonstration has no letter"
-    return [letter.pk]
+    return [demo_pick(Letter.objects.all(), "receipts__unit__short_name", "letter").pk]
 
 
 PAGES = [

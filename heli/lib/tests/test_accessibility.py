@@ -1,5 +1,7 @@
 """Every page of every area, as every role that may open it, passes axe-core's WCAG 2.1 A
-and AA rules at desktop (1440 px) and phone (390 px) width.
+and AA rules at desktop (1440 px) and phone (390 px) width, and reflows at 320 px, in
+normal and in larger text, without the page scrolling sideways (WCAG 1.4.10, which axe
+does not check).
 
 The pages are the areas' own lists (``<area>/tests/a11y_pages.py``, see
 ``heli.testing.AuditedPage``), walked in the demonstration committee, which has a matter
@@ -39,6 +41,32 @@ AXE = Path(__file__).parent / "axe" / "axe.min.js"
 # The WCAG 2.1 A and AA rules (axe's tags); "best-practice" rules are not the standard's.
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WIDTHS = ({"width": 1440, "height": 900}, {"width": 390, "height": 844})
+# WCAG 1.4.10 (reflow): at 320 px, in normal and in larger text (适老化), the page itself
+# does not scroll sideways. A table may scroll inside its own box, a region of its own.
+REFLOW = {"width": 320, "height": 640}
+OVERFLOW = """async (large) => {
+    const root = document.documentElement, had = root.classList.contains("heli-large-text");
+    root.classList.toggle("heli-large-text", large);
+    // What redraws on the window's resize (the charts) has drawn after two frames.
+    for (let i = 0; i < 2; i++) await new Promise(requestAnimationFrame);
+    const wide = root.scrollWidth - innerWidth, out = [];
+    if (wide > 0) {
+        // The outermost elements that reach past the window, outside boxes that scroll
+        // (an absolute one escapes a box that is not positioned: it counts wherever it is).
+        const scrolls = el => /auto|scroll|hidden/.test(getComputedStyle(el).overflowX);
+        const past = el => el.getBoundingClientRect().right > innerWidth + 1;
+        for (const el of document.body.querySelectorAll("*")) {
+            let inside = getComputedStyle(el).position === "absolute" ? null : false;
+            for (let up = el.parentElement; up && inside === false; up = up.parentElement) inside = scrolls(up);
+            if (past(el) && !inside && !(el.parentElement && past(el.parentElement))) {
+                out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+                         + (el.className ? "." + String(el.className).split(/\s+/).join(".") : ""));
+            }
+        }
+    }
+    root.classList.toggle("heli-large-text", had);
+    return {wide: wide, nodes: out.slice(0, 5)};
+}"""
 # One person of every role the demonstration committee has (heli/*/demo.py): the
 # committee's leader, two staff of its departments (one hosts the joint-meeting office),
 # a unit's leadership, its secretary (lead of a group this year), its party-affairs staff,
@@ -213,6 +241,20 @@ class Walk:
             for violation in violations(tab):
                 self.found.setdefault(f"{label} at {size['width']}", []).append(violation)
                 print(f"VIOLATION {label} at {size['width']}: {violation}")
+        tab.set_viewport_size(REFLOW)
+        for large in (False, True):
+            overflow = tab.evaluate(OVERFLOW, large)
+            if overflow["wide"] > 0:
+                where = f"{label} at {REFLOW['width']}" + (" in larger text" if large else "")
+                found = {
+                    "id": "reflow",
+                    "impact": "serious",
+                    "help": f"the page scrolls sideways by {overflow['wide']} px (WCAG 1.4.10)",
+                    "nodes": overflow["nodes"],
+                    "count": len(overflow["nodes"]),
+                }
+                self.found.setdefault(where, []).append(found)
+                print(f"VIOLATION {where}: {found}")
         tab.set_viewport_size(WIDTHS[0])
         return True
 

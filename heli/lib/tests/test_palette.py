@@ -24,6 +24,9 @@ from django.conf import settings
 from heli.tracking import states
 
 CSS = Path(settings.BASE_DIR) / "heli/static/heli/heli.css"
+# The areas' own stylesheets (heli/<area>/static/<area>/*.css).
+AREA_CSS = tuple(sorted((Path(settings.BASE_DIR) / "heli").glob("*/static/*/*.css")))
+RAW_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}\b|rgba?\(|hsla?\(")
 GUIDE = Path(settings.BASE_DIR) / "docs/style-guide.md"
 
 TEXT = 4.5  # normal text
@@ -64,6 +67,7 @@ TEXT_ON_OWN = [
     ("--heli-brand", "--heli-active-bg", TEXT),  # the menu's current page
     ("--heli-menu-text", "--heli-subtle-bg", TEXT),  # a menu link under the mouse
     ("--heli-returned-text", "--heli-returned-bg", TEXT),  # a returned task's banner
+    ("--heli-pending-text", "--heli-pending-bg", TEXT),  # a unit to be contacted, in time
     ("--heli-banner-text", "--heli-banner-bg", TEXT),  # a closed or withdrawn task's banner
     ("--heli-text", "--heli-chip-bg", TEXT),  # a chosen unit's chip
     ("--heli-text-muted", "--heli-chip-bg", TEXT),  # the chip's remove button
@@ -78,6 +82,8 @@ TEXT_ON_OWN = [
 WHITE_ON_STATUS = [("--heli-on-status", bg, TEXT) for bg in STATUS_COLOURS]
 # A coloured cell or border against the white around it.
 CELLS = [(c, "--heli-surface", MARK) for c in STATUS_COLOURS]
+# The blue-grey of "in time, not yet done": a number's text and a row's edge on white.
+PENDING = [("--heli-pending", bg, TEXT) for bg in ("--heli-surface", "--heli-subtle-bg")]
 # The focus ring's dark tone on every light background; its light tone on both ends of
 # the top bar's gradient; and the two tones against each other, so a ring on a coloured
 # cell shows its white halo against the cell.
@@ -88,7 +94,7 @@ FOCUS = [
     ("--heli-ring-light", "--heli-ring-dark", MARK),
     *[("--heli-ring-light", c, MARK) for c in STATUS_COLOURS],
 ]
-PAIRS = [*TEXT_ON_LIGHT, *TEXT_ON_OWN, *WHITE_ON_STATUS, *CELLS, *FOCUS]
+PAIRS = [*TEXT_ON_LIGHT, *TEXT_ON_OWN, *WHITE_ON_STATUS, *CELLS, *PENDING, *FOCUS]
 
 # Rules that draw a colour, and the property they must draw it with.
 USES = [
@@ -200,16 +206,19 @@ FOCUSED = (
 # -- The stylesheet, read --------------------------------------------------------------
 
 
-@cache
-def stylesheet() -> str:
-    return re.sub(r"/\*.*?\*/", "", CSS.read_text(), flags=re.S)
+Rules = list[tuple[tuple[str, ...], dict[str, str]]]
 
 
 @cache
-def rules() -> list[tuple[tuple[str, ...], dict[str, str]]]:
+def stylesheet(path: Path = CSS) -> str:
+    return re.sub(r"/\*.*?\*/", "", path.read_text(), flags=re.S)
+
+
+@cache
+def rules(path: Path = CSS) -> Rules:
     """Every innermost rule: its selectors and its declarations (the last one wins)."""
     found = []
-    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", stylesheet()):
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", stylesheet(path)):
         decls: dict[str, str] = {}
         for decl in body.split(";"):
             name, colon, value = decl.partition(":")
@@ -233,14 +242,25 @@ def palette() -> dict[str, str]:
     return {k: v for k, v in roots[0].items() if k.startswith("--")}
 
 
+@cache
+def properties() -> dict[str, str]:
+    """The house palette and the colours every area's stylesheet adds in its ``:root``."""
+    found = dict(palette())
+    for path in AREA_CSS:
+        for names, decls in rules(path):
+            if names == (":root",):
+                found |= {k: v for k, v in decls.items() if k.startswith("--")}
+    return found
+
+
 def colour(name: str) -> str:
     """A property of the palette as a colour, following ``var()`` references."""
-    value = palette()[name]
+    value = properties()[name]
     seen = {name}
     while m := re.fullmatch(r"var\((--[\w-]+)\)", value):
         assert m.group(1) not in seen, f"{name} refers to itself"
         seen.add(m.group(1))
-        value = palette()[m.group(1)]
+        value = properties()[m.group(1)]
     return hex6(value)
 
 
@@ -316,9 +336,19 @@ def test_no_rule_outside_the_palette_names_a_raw_colour() -> None:
         for prop, value in decls.items():
             if prop.endswith("-rgb"):
                 continue  # Bootstrap's triples, checked against their twins
-            assert not re.search(r"#[0-9a-fA-F]{3,8}\b|rgba?\(|hsla?\(", value), (
+            assert not RAW_COLOUR.search(value), (
                 f"{', '.join(names)} {{ {prop}: {value} }}: use a --heli-* property"
             )
+
+
+def test_the_dashboards_charts_draw_with_the_palette() -> None:
+    script = (Path(settings.BASE_DIR) / "heli/static/heli/dashboard.js").read_text()
+    raw = re.findall(r"#[0-9a-fA-F]{3,8}\b|rgba?\(|hsla?\(", script)
+    assert not raw, f"dashboard.js names raw colours {raw}: read a --heli-* property"
+    read = set(re.findall(r'palette\("([\w-]+)"\)', script))
+    assert {"overdue", "soon", "ok", "closed", "long-running"} <= read, read
+    missing = {name for name in read if f"--heli-{name}" not in palette()}
+    assert not missing, f"dashboard.js reads properties heli.css does not define: {missing}"
 
 
 @pytest.mark.parametrize(("selector", "prop", "twin"), RGB_TWINS)
@@ -514,3 +544,90 @@ def test_every_coloured_cell_of_the_wall_chart_carries_its_states_mark() -> None
     # The legend says what each mark means, on a swatch of its colour.
     for state, mark in marks.items():
         assert f'<span class="state-swatch state-{state}">{mark}</span>' in html, state
+
+
+# -- The areas' stylesheets --------------------------------------------------------------
+# An area's stylesheet may add colours of its own, as custom properties in its own
+# ``:root`` named after the area; its rules draw with those and with heli.css's. Each rule
+# is measured from what it declares: the text colour it sets on the background it paints
+# (or, painting a background only, the page's text, muted text and links on it) at 4.5:1,
+# a text colour set alone on the white and grey a page puts under text, and the colour of
+# a border or outline that marks a state (a row's edge, a swatch, the chosen card) at 3:1
+# on white. A colour named ``…-border`` is a surface's edge, a decoration, not measured.
+PAGE_TEXTS = ("--heli-text", "--heli-text-muted", "--heli-link")
+MARKING = ("border", "border-color", "border-left-color", "outline")
+
+
+def area_colour(value: str) -> str | None:
+    """A declared value as a colour, or None where it is no single colour."""
+    value = value.replace("!important", "").strip()
+    if m := re.fullmatch(r"var\((--[\w-]+)\)", value):
+        return m.group(1)
+    return None  # transparent, inherit, none, or what is not a colour
+
+
+def area_pairs() -> list[tuple[str, str, str, str, float]]:
+    """(stylesheet, selector, foreground, background, ratio) for each measured pair."""
+    found = []
+    for path in AREA_CSS:
+        where = path.name
+        for names, decls in rules(path):
+            if names == (":root",):
+                continue
+            selector = ", ".join(names)
+            bg = area_colour(decls.get("background", decls.get("background-color", "")))
+            fg = area_colour(decls.get("color", ""))
+            if bg and fg:
+                found.append((where, selector, fg, bg, TEXT))
+            elif bg:
+                found += [(where, selector, text, bg, TEXT) for text in PAGE_TEXTS]
+            elif fg:
+                found += [(where, selector, fg, "--heli-surface", TEXT)]
+                found += [(where, selector, fg, "--heli-subtle-bg", TEXT)]
+            for prop in MARKING:
+                m = re.search(r"var\((--[\w-]+)\)", decls.get(prop, ""))
+                if m and not re.search(r"-border(-|$)", m.group(1)):
+                    found.append((where, f"{selector} {prop}", m.group(1), "--heli-surface", MARK))
+    return found
+
+
+AREA_PAIRS = area_pairs()
+
+
+def test_the_areas_stylesheets_are_found_and_measured() -> None:
+    names = {path.name for path in AREA_CSS}
+    assert {"board.css", "calendar.css", "meetings.css", "contacts.css"} <= names, names
+    assert CSS not in AREA_CSS
+    # Their own colours are measured: the coverage board's and the calendar's among them.
+    measured = {pair[2] for pair in AREA_PAIRS} | {pair[3] for pair in AREA_PAIRS}
+    assert {"--cov-missing-text", "--cov-missing-bg", "--mc-approved-text"} <= measured
+
+
+@pytest.mark.parametrize("path", AREA_CSS, ids=[p.name for p in AREA_CSS])
+def test_an_area_names_its_colours_once_in_its_own_root(path: Path) -> None:
+    for names, decls in rules(path):
+        for prop, value in decls.items():
+            if names == (":root",):
+                assert prop.startswith("--") and not prop.startswith("--heli-"), (
+                    f"{path.name} :root {{ {prop} }}: an area adds properties of its own name"
+                    " and leaves heli.css's palette to heli.css"
+                )
+                continue
+            assert not RAW_COLOUR.search(value), (
+                f"{path.name} {', '.join(names)} {{ {prop}: {value} }}: name the colour in"
+                " the stylesheet's :root (or use heli.css's --heli-* property)"
+            )
+
+
+@pytest.mark.parametrize(
+    ("where", "selector", "fg", "bg", "needed"),
+    AREA_PAIRS,
+    ids=[f"{w} {s} {f}|{b}" for w, s, f, b, _n in AREA_PAIRS],
+)
+def test_each_colour_an_area_draws_meets_its_ratio(
+    where: str, selector: str, fg: str, bg: str, needed: float
+) -> None:
+    measured = ratio(fg, bg)
+    assert measured >= needed, (
+        f"{where} {selector}: {fg} {colour(fg)} on {bg} {colour(bg)}: {measured:.2f}:1 < {needed}:1"
+    )

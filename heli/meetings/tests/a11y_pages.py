@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-from heli.meetings.models import Decision, JointMeeting, Topic
-from heli.testing import AuditedPage
+import datetime
 
-# The demonstration secretary's unit, which leads 第二组 this year.
-UNIT = "市国资委"
+from django.utils import timezone
+
+from heli.meetings.models import Decision, JointMeeting, Topic
+from heli.testing import AuditedPage, demo_pick
 
 
 def a_topic(status: str) -> list[int]:
     topics = Topic.objects.filter(status=status)
-    chosen = (
-        topics.filter(proposer_unit__short_name=UNIT).order_by("pk").first()
-        or topics.order_by("pk").first()
-    )
-    assert chosen is not None, f"the demonstration has no topic {status}"
-    return [chosen.pk]
+    return [demo_pick(topics, "proposer_unit__short_name", f"topic {status}").pk]
 
 
 def a_meeting(*statuses: str, **lookups: object) -> JointMeeting:
     meetings = JointMeeting.objects.filter(status__in=statuses, **lookups)
-    chosen = (
-        meetings.filter(attendance__unit__short_name=UNIT).order_by("-pk").first()
-        or meetings.order_by("-pk").first()
-    )
-    assert chosen is not None, f"the demonstration has no meeting {statuses}"
-    return chosen
+    # (the demonstration secretary's unit leads 第二组 this year: its newest meeting)
+    return demo_pick(meetings, "attendance__unit__short_name", f"meeting {statuses}", newest=True)
 
 
 def meeting(*statuses: str) -> list[int]:
@@ -34,7 +26,14 @@ def meeting(*statuses: str) -> list[int]:
 
 
 def checkin() -> list[object]:
-    chosen = a_meeting("notice_sent", "held", checkin_token__gt="")
+    # The QR code signs in only from two hours before the start to the end of the meeting's
+    # day, and the demonstration's meetings fall on other days than the walk's: the one
+    # chosen is moved to start within the hour, as a meeting on the day of the walk would.
+    chosen = a_meeting("notice_sent", checkin_token__gt="")
+    starts = timezone.now() + datetime.timedelta(hours=1)
+    JointMeeting.objects.filter(pk=chosen.pk).update(
+        starts_at=starts, ends_at=starts + (chosen.ends_at - chosen.starts_at)
+    )
     return [chosen.pk, chosen.checkin_token]
 
 

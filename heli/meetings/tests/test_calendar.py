@@ -152,3 +152,19 @@ def test_a_group_without_meetings_still_has_its_row(client: Client, world: World
     response = client.get(PAGE, {"year": "2026", "group": str(group)})
     expected = f"{reverse('meetings:compliance')}?year=2026&group={group}"
     assert response.context["compliance_url"] == expected
+
+
+def test_the_phone_list_says_how_many_meetings_each_group_held(
+    client: Client, world: World
+) -> None:
+    _meetings(world)
+    client.force_login(world.user("office"))
+    response = client.get(PAGE, {"year": "2026"})
+    page = response.content.decode().split('id="calendar-list-groups"')[1].split("</section>")[0]
+    held = {r.group_id: r.held for r in response.context["rows"]}
+    # Group one's minutes were approved (held); group two's meeting was held.
+    assert held == {world.groups[0].pk: 1, world.groups[1].pk: 1}
+    for group in world.groups[:2]:
+        row = page.split(f'data-group="{group.pk}"')[1].split("</li>")[0]
+        assert group.name in row
+        assert "已召开1次" in row, row

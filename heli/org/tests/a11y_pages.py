@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from heli.org.models import Unit
-from heli.testing import AuditedPage
-
-UNIT = "市国资委"
+from heli.testing import DEMO_UNIT, AuditedPage
 
 
 def the_unit() -> list[int]:
-    return [Unit.objects.get(short_name=UNIT).pk]
+    return [Unit.objects.get(short_name=DEMO_UNIT).pk]
 
 
 def ended_unit() -> list[int]:
@@ -19,8 +17,10 @@ def ended_unit() -> list[int]:
 
 
 def the_group() -> list[int]:
-    membership = Unit.objects.get(short_name=UNIT).memberships.order_by("-group_year__year").first()
-    assert membership is not None, f"{UNIT} is in no group"
+    membership = (
+        Unit.objects.get(short_name=DEMO_UNIT).memberships.order_by("-group_year__year").first()
+    )
+    assert membership is not None, f"{DEMO_UNIT} is in no group"
     return [membership.group_year.group_id]
 
 

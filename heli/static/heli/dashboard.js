@@ -9,14 +9,22 @@
 (function () {
   "use strict";
 
-  var RED = "#c62828", AMBER = "#ef8f00", GREEN = "#2e7d32", GREY = "#8a8f98", BLUE = "#1f5fa8";
+  // The charts draw with the palette of heli.css (its :root properties, read once the
+  // stylesheet has loaded, which a deferred script waits for): a late bar is the red of an
+  // overdue cell on the wall chart, and every colour is measured there at 3:1 on white
+  // (heli/lib/tests/test_palette.py).
+  var css = window.getComputedStyle(document.documentElement);
+  function palette(name) {
+    return css.getPropertyValue("--heli-" + name).trim();
+  }
+  var RED = palette("overdue"), AMBER = palette("soon"), GREEN = palette("ok"), GREY = palette("closed"), BLUE = palette("long-running");
 
   // Patterns over the colours (ECharts' aria decals), so that a bar's band still shows in
   // grey-scale print or to a reader who does not tell red from green: good bars are plain,
   // middling ones striped, bad (and late) ones dotted.
   var PLAIN = { symbol: "none" };
-  var STRIPES = { symbol: "rect", symbolSize: 1, dashArrayX: [1, 0], dashArrayY: [3, 4], rotation: -Math.PI / 4, color: "rgba(0, 0, 0, 0.3)" };
-  var DOTS = { symbol: "circle", symbolSize: 0.8, dashArrayX: [[6, 6], [0, 6, 6, 0]], dashArrayY: [5, 0], color: "rgba(255, 255, 255, 0.6)" };
+  var STRIPES = { symbol: "rect", symbolSize: 1, dashArrayX: [1, 0], dashArrayY: [3, 4], rotation: -Math.PI / 4, color: palette("decal-dark") };
+  var DOTS = { symbol: "circle", symbolSize: 0.8, dashArrayX: [[6, 6], [0, 6, 6, 0]], dashArrayY: [5, 0], color: palette("decal-light") };
 
   function rateColour(rate) {
     if (rate >= 80) return GREEN;

@@ -10,7 +10,9 @@ document.addEventListener("DOMContentLoaded", function () {
     var current = wrap.querySelector("th.wc-current");
     var unit = wrap.querySelector("thead .wc-unit");
     if (!current || wrap.scrollWidth <= wrap.clientWidth) { return; }
-    wrap.scrollLeft = current.offsetLeft - (unit ? unit.offsetWidth : 0);
+    // Measured on the screen: offsetLeft counts from the page, not from the scrolling box.
+    var edge = unit ? unit.getBoundingClientRect().right : wrap.getBoundingClientRect().left;
+    wrap.scrollLeft += current.getBoundingClientRect().left - edge;
   });
   // Ask before irreversible actions.
   document.querySelectorAll("[data-confirm]").forEach(function (el) {

@@ -5,14 +5,10 @@ from __future__ import annotations
 import datetime
 
 from heli.accounts.models import User
-from heli.testing import AuditedPage
+from heli.testing import DEMO_UNIT, AuditedPage, demo_pick
 from heli.tracking import actions
 from heli.tracking.models import Task
 from heli.tracking.workflow import Step
-
-# The demonstration secretary's unit: its tasks open for the unit's people as well as
-# the committee's.
-UNIT = "市国资委"
 
 
 def task(*, status: str = "", **lookups: object) -> list[int]:
@@ -20,12 +16,7 @@ def task(*, status: str = "", **lookups: object) -> list[int]:
     tasks = Task.objects.filter(**lookups)
     if status:
         tasks = tasks.filter(status=status)
-    chosen = (
-        tasks.filter(lead_unit__short_name=UNIT).order_by("pk").first()
-        or tasks.order_by("pk").first()
-    )
-    assert chosen is not None, f"the demonstration has no task {status} {lookups}"
-    return [chosen.pk]
+    return [demo_pick(tasks, "lead_unit__short_name", f"task {status} {lookups}").pk]
 
 
 def withdrawn() -> list[int]:
@@ -43,7 +34,7 @@ def pending_extension() -> list[int]:
         chosen,
         requested_deadline=chosen.deadline + datetime.timedelta(days=30),
         reason="需与多个部门会商",
-        by=secretary if chosen.lead_unit.short_name == UNIT else chosen.created_by,
+        by=secretary if chosen.lead_unit.short_name == DEMO_UNIT else chosen.created_by,
     )
     return [chosen.pk]
 

@@ -78,6 +78,14 @@ def test_dashboard_charts_draw_as_svg_with_tooltips_and_no_csp_violation(
     assert "测试单位0" in _chart_texts(page, "by_unit")
     assert "测试单位0" in _chart_texts(page, "overdue")
     assert "第一组" in _chart_texts(page, "by_group")
+    # The late bars are drawn in the palette's overdue red, read from heli.css.
+    overdue = page.evaluate(
+        "getComputedStyle(document.documentElement).getPropertyValue('--heli-overdue').trim()"
+    )
+    fills = page.locator('[data-chart="overdue"] svg path').evaluate_all(
+        "paths => paths.map(p => (p.getAttribute('fill') || '').toLowerCase())"
+    )
+    assert overdue and overdue.lower() in fills, (overdue, sorted(set(fills)))
     assert page.locator('[data-total="tasks"]').inner_text() == "2"
 
     # The tooltips are drawn into the chart too (no HTML with inline styles).

@@ -4,6 +4,7 @@ person's larger text (适老化) really enlarges the page, without a sideways sc
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -28,13 +29,18 @@ def _row(page: Any) -> Any:
     return page.locator("tbody tr").filter(has=page.get_by_role("link", name=TITLE, exact=True))
 
 
-def test_the_task_row_detail_shows_the_hidden_columns_at_320_px(
-    page: Any, live_server: Any, world: World
-) -> None:
+def _at_320(page: Any, live_server: Any, world: World, path: str) -> None:
+    """The task in the world, and the page opened by the committee's staff at 320 px."""
     _task(world)
     login(page, live_server, "staff")
     page.set_viewport_size({"width": 320, "height": 800})
-    page.goto(f"{live_server.url}/tracking/tasks/")
+    page.goto(f"{live_server.url}{path}")
+
+
+def test_the_task_row_detail_shows_the_hidden_columns_at_320_px(
+    page: Any, live_server: Any, world: World
+) -> None:
+    _at_320(page, live_server, world, "/tracking/tasks/")
     row = _row(page)
     cells = row.locator("td")
     # The three columns are hidden at this width ...
@@ -102,3 +108,21 @@ def test_larger_text_raises_the_font_size_and_the_page_still_fits_320_px(
     detail = _row(page).locator("details.heli-row-detail")
     detail.locator("summary").click()
     assert "宣传部" in detail.locator("dl").inner_text()
+
+
+# In June the current month sits mid-chart, so the chart scrolls it to the units' column.
+@pytest.mark.frozen_clock(datetime.datetime(2026, 6, 15, 2, 0, tzinfo=datetime.UTC))
+def test_the_wall_chart_opens_at_the_current_month_clear_of_the_units_column(
+    page: Any, live_server: Any, world: World
+) -> None:
+    _at_320(page, live_server, world, "/tracking/wallchart/")
+    boxes = page.evaluate(
+        """() => { const box = s => document.querySelector(s).getBoundingClientRect();
+        const w = document.querySelector('.wallchart-wrap');
+        return {scrolled: w.scrollLeft, wrap: box('.wallchart-wrap').right,
+                unit: box('.wallchart thead .wc-unit').right, month: box('th.wc-current')}; }"""
+    )
+    assert boxes["scrolled"] > 0, boxes  # the chart is wider than the phone
+    # The month's column starts where the sticky units' column ends, not under it.
+    assert abs(boxes["month"]["left"] - boxes["unit"]) <= 1, boxes
+    assert boxes["month"]["right"] <= boxes["wrap"] + 0.5, boxes

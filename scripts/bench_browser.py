@@ -27,8 +27,8 @@ Chromium (Playwright):
   Contentful Paint each load reports (``PerformanceObserver``), and the bytes of the
   last warm load.
 
-Issue 12's targets: a cold load within 300 KB (500 KB for a page that draws charts),
-a warm LCP within 500 ms. ``--strict`` exits 1 when one is missed.
+The targets (docs/performance.md): a cold load within 300 KB (500 KB for a page that
+draws charts), a warm LCP within 500 ms. ``--strict`` exits 1 when one is missed.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ ports and paths replaced, and gunicorn runs with ``deploy/gunicorn.conf.py``: wh
 deploy guide tells an administrator to install is what is tested. That includes what goes
 over the wire: static files collected under hashed names with gzip copies, kept by
 browsers only under those names, pages and JSON compressed, and each main page's cold
-load within issue 12's byte budget.
+load within the byte budget of docs/performance.md.
 
 The stack gets a PostgreSQL database of its own (dropped afterwards) and a Redis database
 number per test worker, so it never meets pytest-django's test database or another worker's
@@ -71,7 +71,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IMMUTABLE = "public, max-age=31536000, immutable"
 # A name as collectstatic's manifest storage writes it: heli.5de167e4493f.css.
 HASHED = re.compile(r"\.([0-9a-f]{12})\.\w+$")
-# Issue 12's targets for a cold load: a page, and a page that draws charts (bytes).
+# The targets for a cold load (docs/performance.md): a page, and a page that draws charts (bytes).
 PAGE_BUDGET = 300 * 1024
 CHART_BUDGET = 500 * 1024
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
@@ -842,7 +842,7 @@ def test_nginx_compresses_pages_and_json(stack: Stack) -> None:
     ],
 )
 def test_a_cold_load_stays_within_its_byte_budget(stack: Stack, url_name: str, budget: int) -> None:
-    """Issue 12: 300 KB a page with an empty cache, 500 KB for a page that draws charts."""
+    """The budget: 300 KB a page with an empty cache, 500 KB for a page that draws charts."""
     browser = Browser(stack.https_port, stack.tls, extra_headers=GZIP)
     sign_in(browser, "staff")
     sizes = cold_load(browser, reverse(url_name))

@@ -28,6 +28,17 @@ def pytest_configure(config: pytest.Config) -> None:
         "frozen_clock(moment=FROZEN_NOW): the clock starts at this moment (heli.testing)"
         " and runs on from there, for tests whose dates are computed from today",
     )
+    # A developer's probe of dates: HELI_TEST_NOW=2027-01-01T09:00+08:00 runs the whole
+    # session from that moment (the turn of a year, the last day of a month, a weekend),
+    # as the suite would run on that day; a frozen_clock mark still moves its test to its
+    # own moment. What is not this process's clock stays on the real day — the database's
+    # own now() in the audit log's prune guard, files' times on disk, the servers and the
+    # certificate the production test starts — so the tests that compare with those fail
+    # under the probe alone.
+    if moment := os.environ.get("HELI_TEST_NOW", ""):
+        travel = time_machine.travel(datetime.datetime.fromisoformat(moment), tick=True)
+        travel.start()
+        config.add_cleanup(travel.stop)
 
 
 @pytest.fixture(autouse=True)

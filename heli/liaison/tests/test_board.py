@@ -129,6 +129,7 @@ def test_unknown_filters_select_nothing(client: Client, world: World) -> None:
     assert client.get(f"{MATRIX}?year=2026&missing=nothing").context["matrix"].rows == []
 
 
+@pytest.mark.frozen_clock  # the world's groups are 2026's, the year the test narrows
 def test_liaison_leader_can_narrow_to_the_group(client: Client, world: World) -> None:
     _contacts(world)
     client.force_login(world.user("leader"))

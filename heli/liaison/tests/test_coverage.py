@@ -170,6 +170,7 @@ def test_forecast_is_consistent(covered: int, extra: int, today: datetime.date) 
 
 
 @pytest.mark.django_db
+@pytest.mark.frozen_clock  # the world's groups are 2026's, the year the test counts
 def test_board_counts_groups_and_colours(world: World) -> None:
     staff = world.user("staff")
     u = world.units

@@ -18,7 +18,8 @@ from heli.notifications.models import Notification
 from heli.notifications.tests.fakeserver import use_test_delivery
 from heli.testing import World, grant, make_user
 
-pytestmark = [pytest.mark.django_db]
+# The tests' dates sit in one work year: they run on heli.testing.FROZEN_TODAY (mid-2026).
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen_clock]
 
 D = datetime.date
 KIND = coverage_reminders.KIND

@@ -35,7 +35,8 @@ from heli.org.models import Unit
 from heli.testing import World
 from heli.tracking.views import TASKS_PER_PAGE
 
-pytestmark = pytest.mark.django_db
+# The tests' dates sit in one work year: they run on heli.testing.FROZEN_TODAY (mid-2026).
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen_clock]
 
 # Any character a person can type or paste, control characters included; NUL is refused
 # by every text field (Django's ProhibitNullCharactersValidator) and surrogates cannot be

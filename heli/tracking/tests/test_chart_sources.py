@@ -18,7 +18,8 @@ from heli.tracking import sources
 from heli.tracking.models import Task
 from heli.tracking.tests.helpers import make_task
 
-pytestmark = pytest.mark.django_db
+# The tests' dates sit in one work year: they run on heli.testing.FROZEN_TODAY (mid-2026).
+pytestmark = [pytest.mark.django_db, pytest.mark.frozen_clock]
 
 RETIRED = "retired_area"
 

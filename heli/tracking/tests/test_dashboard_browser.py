@@ -12,7 +12,12 @@ from heli.org.tests.test_browser import login
 from heli.testing import World
 from heli.tracking.tests.helpers import make_task
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The tests' dates sit in one work year: they run on heli.testing.FROZEN_TODAY (mid-2026).
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.frozen_clock,
+]
 
 CHARTS = ("by_group", "trend", "overdue", "by_unit")
 

@@ -14,7 +14,12 @@ from heli.testing import World
 from heli.tracking import actions
 from heli.tracking.tests.helpers import make_task
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The tests' dates sit in one work year: they run on heli.testing.FROZEN_TODAY (mid-2026).
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.frozen_clock,
+]
 
 TITLE = "推进机关党建与业务深度融合"
 

@@ -343,7 +343,7 @@ def test_no_rule_outside_the_palette_names_a_raw_colour() -> None:
 
 def test_the_dashboards_charts_draw_with_the_palette() -> None:
     script = (Path(settings.BASE_DIR) / "heli/static/heli/dashboard.js").read_text()
-    raw = re.findall(r"#[0-9a-fA-F]{3,8}\b|rgba?\(|hsla?\(", script)
+    raw = RAW_COLOUR.findall(script)
     assert not raw, f"dashboard.js names raw colours {raw}: read a --heli-* property"
     read = set(re.findall(r'palette\("([\w-]+)"\)', script))
     assert {"overdue", "soon", "ok", "closed", "long-running"} <= read, read
@@ -555,6 +555,7 @@ def test_every_coloured_cell_of_the_wall_chart_carries_its_states_mark() -> None
 # a border or outline that marks a state (a row's edge, a swatch, the chosen card) at 3:1
 # on white. A colour named ``…-border`` is a surface's edge, a decoration, not measured.
 PAGE_TEXTS = ("--heli-text", "--heli-text-muted", "--heli-link")
+UNDER_TEXT = ("--heli-surface", "--heli-subtle-bg")
 MARKING = ("border", "border-color", "border-left-color", "outline")
 
 
@@ -582,8 +583,7 @@ def area_pairs() -> list[tuple[str, str, str, str, float]]:
             elif bg:
                 found += [(where, selector, text, bg, TEXT) for text in PAGE_TEXTS]
             elif fg:
-                found += [(where, selector, fg, "--heli-surface", TEXT)]
-                found += [(where, selector, fg, "--heli-subtle-bg", TEXT)]
+                found += [(where, selector, fg, bg, TEXT) for bg in UNDER_TEXT]
             for prop in MARKING:
                 m = re.search(r"var\((--[\w-]+)\)", decls.get(prop, ""))
                 if m and not re.search(r"-border(-|$)", m.group(1)):
